@@ -1,0 +1,38 @@
+"""The logic language: ProbLog programs grounded in SWI-Prolog, compiled to BDDs.
+
+>>> from symbolic import Program
+>>> Program.from_string("0.5::a. 0.5::b. c :- a, b. query(c).").query()
+{'c': 0.25}
+"""
+
+from nesy.errors import (
+    InconsistentEvidenceError,
+    InferenceLimitError,
+    InputError,
+    NesyError,
+    ProgramError,
+    RuleSyntaxError,
+)
+
+from ._circuit import Circuit
+from ._compile import Parameter
+from ._limits import Limits
+from ._program import CompiledQuery, Program
+from ._terms import Term, Var, format_term
+
+__all__ = [
+    "Circuit",
+    "CompiledQuery",
+    "InconsistentEvidenceError",
+    "InferenceLimitError",
+    "InputError",
+    "Limits",
+    "NesyError",
+    "Parameter",
+    "Program",
+    "ProgramError",
+    "RuleSyntaxError",
+    "Term",
+    "Var",
+    "format_term",
+]

@@ -1,0 +1,129 @@
+"""A compiled circuit: a flattened, shared BDD evaluated by weighted model counting.
+
+Node 0 is the constant true. Node ``i > 0`` tests binary variable ``var[i]``:
+its value is ``q[var] * value(high) + (1 - q[var]) * value(low)``. A reference
+``r`` to a node is ``2 * index + negated``; a negated reference is worth
+``1 - value``. Nodes are grouped by height, so evaluation is one vectorized
+step per height, on NumPy arrays or on torch tensors (batched, differentiable).
+
+Binary variables encode choices: a choice with relevant heads ``1..m`` (head
+probabilities ``p_1..p_m``, at most 1 in sum) has ``m`` variables, head ``j``
+being "variables ``1..j-1`` false and ``j`` true", with
+``q_j = p_j / (1 - p_1 - ... - p_{j-1})``. So the parameters of a circuit are
+the head probabilities themselves, one per variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["Circuit"]
+
+
+@dataclass(frozen=True, eq=False)
+class Circuit:
+    """Flattened BDD nodes and the references of its outputs.
+
+    ``group_first[v]`` is the first variable of the choice that variable ``v``
+    belongs to, which turns head probabilities into conditional ones.
+    """
+
+    var: np.ndarray  # (nodes,) int64; var[0] unused
+    high: np.ndarray  # (nodes,) int64 references
+    low: np.ndarray  # (nodes,) int64 references
+    levels: tuple[np.ndarray, ...]  # node indices by height, lowest first
+    outputs: np.ndarray  # (outputs,) int64 references
+    group_first: np.ndarray  # (variables,) int64
+
+    @property
+    def size(self) -> int:
+        """Number of decision nodes."""
+        return int(len(self.var) - 1)
+
+    @property
+    def n_variables(self) -> int:
+        return int(len(self.group_first))
+
+    def conditional(self, probabilities: np.ndarray) -> np.ndarray:
+        """Head probabilities to the binary variables' probabilities (last axis)."""
+        p = np.asarray(probabilities, dtype=np.float64)
+        if p.shape[-1] == 0:
+            return p
+        cumulative = np.cumsum(p, axis=-1)
+        before = cumulative - p
+        first = self.group_first
+        before = before - (cumulative[..., first] - p[..., first])
+        rest = 1.0 - before
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(rest > 1e-15, p / np.where(rest > 1e-15, rest, 1.0), 0.0)
+        return np.clip(q, 0.0, 1.0)
+
+    def evaluate(self, probabilities: np.ndarray) -> np.ndarray:
+        """Values of the outputs for head probabilities of shape ``(..., variables)``."""
+        q = self.conditional(probabilities)
+        batch = q.shape[:-1]
+        values = np.empty(batch + (len(self.var),), dtype=np.float64)
+        values[..., 0] = 1.0
+        for nodes in self.levels:
+            qv = q[..., self.var[nodes]]
+            values[..., nodes] = qv * _deref(values, self.high[nodes]) + (1.0 - qv) * _deref(
+                values, self.low[nodes]
+            )
+        return _deref(values, self.outputs)
+
+    def evaluate_torch(self, probabilities: torch.Tensor) -> torch.Tensor:
+        """Like :meth:`evaluate` on a tensor ``(batch, variables)``; differentiable."""
+        import torch
+
+        p = probabilities
+        squeeze = p.dim() == 1
+        if squeeze:
+            p = p.unsqueeze(0)
+        q = self._conditional_torch(p)
+        values = torch.ones(p.shape[0], 1, dtype=p.dtype, device=p.device)
+        order = np.zeros(len(self.var), dtype=np.int64)  # node index -> column in values
+        column = 1
+        for nodes in self.levels:
+            qv = q[:, torch.as_tensor(self.var[nodes], device=p.device)]
+            hi = _deref_torch(values, self.high[nodes], order, p.device)
+            lo = _deref_torch(values, self.low[nodes], order, p.device)
+            level = qv * hi + (1.0 - qv) * lo
+            order[nodes] = np.arange(column, column + len(nodes))
+            column += len(nodes)
+            values = torch.cat([values, level], dim=1)
+        out = _deref_torch(values, self.outputs, order, p.device)
+        return out.squeeze(0) if squeeze else out
+
+    def _conditional_torch(self, p: torch.Tensor) -> torch.Tensor:
+        import torch
+
+        if p.shape[-1] == 0:
+            return p
+        first = torch.as_tensor(self.group_first, device=p.device)
+        cumulative = torch.cumsum(p, dim=-1)
+        before = cumulative - p - (cumulative[:, first] - p[:, first])
+        rest = 1.0 - before
+        safe = torch.where(rest > 1e-15, rest, torch.ones_like(rest))
+        q = torch.where(rest > 1e-15, p / safe, torch.zeros_like(p))
+        return q.clamp(0.0, 1.0)
+
+
+def _deref(values: np.ndarray, refs: np.ndarray) -> Any:
+    raw = values[..., refs >> 1]
+    negated = (refs & 1).astype(bool)
+    return np.where(negated, 1.0 - raw, raw)
+
+
+def _deref_torch(values: Any, refs: np.ndarray, order: np.ndarray, device: Any) -> Any:
+    import torch
+
+    columns = torch.as_tensor(order[refs >> 1], device=device)
+    negated = torch.as_tensor((refs & 1).astype(bool), device=device)
+    raw = values[:, columns]
+    return torch.where(negated, 1.0 - raw, raw)

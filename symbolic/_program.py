@@ -1,0 +1,355 @@
+"""``Program``: a ProbLog program, its queries, and compiled circuits cached by structure."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+from nesy.errors import (
+    InconsistentEvidenceError,
+    InferenceLimitError,
+    InputError,
+    Location,
+    NesyError,
+    ProgramError,
+    RuleSyntaxError,
+)
+
+from ._compile import Compiled, Parameter, compile_ground
+from ._ground import GroundError, parse_ground
+from ._limits import Limits
+from ._prolog import EncodedTerm, PrologEngine, encode_term, engine
+from ._terms import Term, format_term
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["CompiledQuery", "Program", "QueryLike"]
+
+QueryLike = Union[str, Term]
+EvidenceLike = Mapping[Any, bool]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where the program came from, to turn offsets into file:line:col."""
+
+    name: str
+    text: str
+
+    def location(self, offset: int) -> Location:
+        offset = max(0, min(offset, len(self.text)))
+        line = self.text.count("\n", 0, offset) + 1
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return Location(self.name, line, column)
+
+
+class CompiledQuery:
+    """A compiled circuit for fixed queries and evidence: re-evaluate with new probabilities.
+
+    Re-evaluation neither grounds nor compiles; it is one pass over the circuit.
+
+    >>> program = Program.from_string("0.3::a. 0.6::b. c :- a. c :- b. query(c).")
+    >>> compiled = program.compile()
+    >>> round(compiled.evaluate()["c"], 4)
+    0.72
+    >>> round(compiled.evaluate({"a": 0.5})["c"], 4)
+    0.8
+    """
+
+    def __init__(self, compiled: Compiled, answers: tuple[str, ...]) -> None:
+        self._compiled = compiled
+        self.answers = answers
+        self.parameters: tuple[Parameter, ...] = compiled.parameters
+        self._by_name: dict[str, list[int]] = {}
+        for i, parameter in enumerate(self.parameters):
+            self._by_name.setdefault(parameter.name, []).append(i)
+        self._defaults = np.array(
+            [math.nan if p.default is None else p.default for p in self.parameters],
+            dtype=np.float64,
+        )
+
+    @property
+    def circuit_size(self) -> int:
+        """Number of decision nodes in the compiled circuit."""
+        return self._compiled.circuit.size
+
+    @property
+    def compile_seconds(self) -> float:
+        return self._compiled.compile_seconds
+
+    def parameter_vector(self, weights: Mapping[Any, float] | None = None) -> np.ndarray:
+        """The probability of every parameter: the program's, overridden by ``weights``."""
+        vector = self._defaults.copy()
+        for key, value in (weights or {}).items():
+            name = key if isinstance(key, str) else format_term(key)
+            indices = self._by_name.get(name)
+            if indices is None:
+                raise InputError(f"no probabilistic fact {name} in the compiled program",
+                                 field=f"weights[{name!r}]")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    0.0 <= float(value) <= 1.0):
+                raise InputError(f"probability must be a number in [0,1], not {value!r}",
+                                 field=f"weights[{name!r}]")
+            vector[indices] = float(value)
+        missing = np.flatnonzero(np.isnan(vector))
+        if len(missing):
+            parameter = self.parameters[int(missing[0])]
+            raise InputError(f"neural predicate {parameter.net} has no probability for "
+                             f"{parameter.name}: pass it in weights", field="weights")
+        self._check_mass(vector)
+        return vector
+
+    def _check_mass(self, vector: np.ndarray) -> None:
+        totals: dict[int, float] = {}
+        for parameter, value in zip(self.parameters, vector, strict=True):
+            totals[parameter.choice] = totals.get(parameter.choice, 0.0) + float(value)
+        for choice, total in totals.items():
+            if total > 1.0 + 1e-9:
+                names = [p.name for p in self.parameters if p.choice == choice]
+                raise InputError(f"the probabilities of {', '.join(names)} sum to {total:.6g}, "
+                                 "more than 1", field="weights")
+
+    def evaluate(self, weights: Mapping[Any, float] | None = None) -> dict[str, float]:
+        """``{answer: P(answer | evidence)}`` with the given probabilities."""
+        values = self._compiled.circuit.evaluate(self.parameter_vector(weights))
+        return self._conditioned(values)
+
+    def _conditioned(self, values: np.ndarray) -> dict[str, float]:
+        evidence = float(values[0])
+        if evidence <= 0.0:
+            raise InconsistentEvidenceError("the evidence is inconsistent (its probability is 0)")
+        return {name: min(1.0, float(v) / evidence)
+                for name, v in zip(self.answers, values[1:], strict=True)}
+
+    def evaluate_torch(self, probabilities: torch.Tensor) -> torch.Tensor:
+        """P(answers | evidence) for a batch of parameter vectors, differentiably.
+
+        ``probabilities`` has shape ``(batch, len(parameters))`` (or one vector) in the
+        order of :attr:`parameters`; the result has shape ``(batch, len(answers))``.
+        """
+        values = self._compiled.circuit.evaluate_torch(probabilities)
+        return values[..., 1:] / values[..., :1]
+
+    def parameter_tensor(self, weights: Mapping[Any, float] | None = None,
+                         dtype: Any = None) -> torch.Tensor:
+        """:meth:`parameter_vector` as a torch tensor (float64 unless ``dtype``)."""
+        import torch
+
+        return torch.tensor(self.parameter_vector(weights), dtype=dtype or torch.float64)
+
+
+class Program:
+    """A ProbLog program loaded into its own Prolog module.
+
+    >>> program = Program.from_string('''
+    ...     0.6::edge(a,b). 0.5::edge(b,c). 0.3::edge(a,c).
+    ...     path(X,Y) :- edge(X,Y).
+    ...     path(X,Y) :- edge(X,Z), path(Z,Y).
+    ...     query(path(a,c)).''')
+    >>> round(program.query()["path(a,c)"], 4)
+    0.51
+    """
+
+    def __init__(self, text: str, name: str = "<string>", limits: Limits | None = None) -> None:
+        self.name = name
+        self.text = text
+        self.limits = limits or Limits()
+        self._source = _Source(name, text)
+        self._engine: PrologEngine = engine()
+        self._module = self._engine.new_module()
+        self._cache: dict[tuple[Any, ...], CompiledQuery] = {}
+        self._lock = threading.Lock()
+        report = self._engine.call("nesy_load", self._module, text)
+        self._finalizer = weakref.finalize(self, _unload, self._engine, self._module)
+        try:
+            self._read_report(report)
+        except NesyError:
+            self.close()
+            raise
+
+    @classmethod
+    def from_string(cls, text: str, name: str = "<string>",
+                    limits: Limits | None = None) -> Program:
+        """Load a program from text; ``name`` is used in error locations."""
+        if not isinstance(text, str):
+            raise InputError(f"program text must be a str, not {type(text).__name__}")
+        return cls(text, name, limits)
+
+    @classmethod
+    def from_file(cls, path: str | Path, limits: Limits | None = None) -> Program:
+        """Load a program from a ``.pl`` file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise InputError(f"no such file: {path}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {path}: {exc}") from exc
+        return cls(text, str(path), limits)
+
+    def close(self) -> None:
+        """Drop the program's clauses from Prolog (also done when it is garbage collected)."""
+        self._finalizer()
+
+    def _read_report(self, report: str) -> None:
+        syntax: list[tuple[Location, str]] = []
+        problems: list[tuple[Location, str]] = []
+        self._slots: dict[tuple[int, int], float] = {}
+        self._clause_offsets: dict[int, int] = {}
+        self.queries: list[str] = []
+        self.evidence: list[tuple[str, bool]] = []
+        for line in report.splitlines():
+            tag, _, rest = line.partition(" ")
+            if tag == "E":
+                offset, kind, message = rest.split(" ", 2)
+                entry = (self._source.location(int(offset)), message)
+                (syntax if kind == "syntax" else problems).append(entry)
+            elif tag == "K":
+                clause, offset = rest.split()
+                self._clause_offsets[int(clause)] = int(offset)
+            elif tag == "S":
+                clause, head, value = rest.split()
+                self._slots[(int(clause), int(head))] = float(value)
+            elif tag == "Q":
+                self.queries.append(rest.split(" ", 2)[2])
+            elif tag == "V":
+                _, _, value, atom = rest.split(" ", 3)
+                self.evidence.append((atom, value == "1"))
+            elif tag == "H":
+                self.structure_hash = rest
+        if syntax:
+            raise RuleSyntaxError(sorted(syntax, key=lambda e: (e[0].line, e[0].column)))
+        if problems:
+            problems.sort(key=lambda e: (e[0].line, e[0].column))
+            location, message = problems[0]
+            error = ProgramError(message + (f" (and {len(problems) - 1} more problems)"
+                                            if len(problems) > 1 else ""), location)
+            error.errors = problems  # type: ignore[attr-defined]
+            raise error
+
+    # ------------------------------------------------------------------ queries
+
+    def query(
+        self,
+        query: QueryLike | Sequence[QueryLike] | None = None,
+        evidence: EvidenceLike | None = None,
+        weights: Mapping[Any, float] | None = None,
+        limits: Limits | None = None,
+    ) -> dict[str, float]:
+        """Probabilities ``{term: P(term | evidence)}``.
+
+        Without ``query``, the program's own ``query/1`` facts and ``evidence/1,2``;
+        with it, the given goal(s) (text such as ``"path(a,X)"`` or a :class:`Term`),
+        conditioned on the program's evidence and ``evidence``. ``weights`` gives new
+        probabilities to probabilistic facts by their ground atom (``{"edge(a,b)": 0.4}``):
+        the circuit compiled for these queries is reused, nothing is grounded again.
+        """
+        return self.compile(query, evidence, limits).evaluate(weights)
+
+    def compile(
+        self,
+        query: QueryLike | Sequence[QueryLike] | None = None,
+        evidence: EvidenceLike | None = None,
+        limits: Limits | None = None,
+    ) -> CompiledQuery:
+        """Ground and compile the queries once; cached by the queries and evidence."""
+        requests, key = self._requests(query, evidence)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is None:
+                cached = self._compile(requests, limits or self.limits)
+                self._cache[key] = cached
+            return cached
+
+    def _requests(
+        self, query: QueryLike | Sequence[QueryLike] | None, evidence: EvidenceLike | None
+    ) -> tuple[list[EncodedTerm], tuple[Any, ...]]:
+        requests: list[EncodedTerm] = []
+        key: list[Any] = []
+        if query is None:
+            requests += [encode_term("pq", i + 1) for i in range(len(self.queries))]
+            key.append("program queries")
+            query_count = len(self.queries)
+        else:
+            goals = [query] if isinstance(query, str | Term) else list(query)
+            for i, goal in enumerate(goals):
+                requests.append(encode_term("q", i + 1, _goal(goal, "query")))
+                key.append(("q", _key(goal)))
+            query_count = len(goals)
+        requests += [encode_term("pe", i + 1) for i in range(len(self.evidence))]
+        for i, (atom, value) in enumerate((evidence or {}).items()):
+            if not isinstance(value, bool):
+                raise InputError(f"evidence value must be True or False, not {value!r}",
+                                 field=f"evidence[{_key(atom)!r}]")
+            index = len(self.evidence) + i + 1
+            requests.append(encode_term("e", index, _goal(atom, "evidence"), int(value)))
+            key.append(("e", _key(atom), value))
+        return requests, (query_count, *key)
+
+    def _compile(self, requests: list[EncodedTerm], limits: Limits) -> CompiledQuery:
+        deadline = time.monotonic() + limits.time
+        text = self._engine.call(
+            "nesy_ground", self._module, requests,
+            encode_term("limits", max(1, round(limits.time * 1000)), limits.max_ground,
+                        limits.max_depth),
+        )
+        ground = parse_ground(text)
+        if isinstance(ground, GroundError):
+            raise self._ground_error(ground)
+        query_count = sum(1 for r in requests if r.functor in ("pq", "q"))
+        compiled = compile_ground(ground, self._slots, range(1, query_count + 1), deadline)
+        return CompiledQuery(compiled, compiled.answers)
+
+    def _ground_error(self, error: GroundError) -> NesyError:
+        location = None
+        if error.offset >= 0:
+            location = self._source.location(error.offset)
+        elif error.clause >= 0 and error.clause in self._clause_offsets:
+            location = self._source.location(self._clause_offsets[error.clause])
+        if error.kind in ("time", "size", "depth"):
+            return InferenceLimitError(error.message, error.kind)
+        if error.kind in ("unknown", "input"):
+            return InputError(error.message, location)
+        return ProgramError(error.message, location)
+
+    def probability(self, query: QueryLike, evidence: EvidenceLike | None = None) -> float:
+        """P(query | evidence) for one ground atom (0.0 when it cannot be derived)."""
+        result = self.query([query], evidence)
+        if len(result) > 1:
+            raise InputError(f"{_key(query)} is not ground: it has {len(result)} answers",
+                             field="query")
+        return next(iter(result.values()), 0.0)
+
+    def compiled_queries(self) -> Iterable[CompiledQuery]:
+        """The circuits compiled so far."""
+        return list(self._cache.values())
+
+
+def _goal(goal: Any, what: str) -> Any:
+    if isinstance(goal, Term):
+        return encode_term("term", goal.encode({}))
+    if isinstance(goal, str):
+        if not goal.strip():
+            raise InputError(f"empty {what}", field=what)
+        return encode_term("text", goal)
+    raise InputError(f"a {what} must be a str or a Term, not {type(goal).__name__}", field=what)
+
+
+def _key(goal: Any) -> str:
+    return goal if isinstance(goal, str) else format_term(goal)
+
+
+def _unload(prolog: PrologEngine, module: str) -> None:
+    try:
+        prolog.call("nesy_unload_text", module)
+    except Exception:  # noqa: BLE001 - best effort at shutdown
+        pass
