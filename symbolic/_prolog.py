@@ -94,7 +94,16 @@ class PrologEngine:
             return f"{prefix}{self._counter}"
 
     def close(self) -> None:
-        self._jobs.put(None)
+        """Shut SWI-Prolog down from its own thread (quietly, unlike a cleanup elsewhere)."""
+        if not self._thread.is_alive():
+            return
+        from pyswip.core import PL_cleanup
+
+        try:
+            self.submit(lambda: PL_cleanup(0))
+        finally:
+            self._jobs.put(None)
+            self._thread.join(timeout=5)
 
 
 def _call_text(name: str, args: tuple[Any, ...]) -> str:

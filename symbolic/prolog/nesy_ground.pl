@@ -43,7 +43,8 @@ The ground program crosses to Python as one text, a record a line:
     gprob/3,                          % Choice, HeadIndex, Probability
     gneural/2,                        % Choice, Net
     gtrue/1,                          % Atom
-    ganswer/3.                        % Kind(q|e), Index, Atom-Value
+    ganswer/3,                        % Kind(q|e), Index, Atom-Value
+    pending/1.                        % Atom whose clauses are still to record
 
 %!  nesy_ground(+M, +Requests:list, +Limits, -Text:string) is det.
 %
@@ -83,6 +84,7 @@ end_run(M) :-
     retractall(gneural(_, _)),
     retractall(gtrue(_)),
     retractall(ganswer(_, _, _)),
+    retractall(pending(_)),
     forall(member(K, [nesy_atoms, nesy_choices, nesy_seen]),
            ( nb_getval(K, T), trie_destroy(T), nb_setval(K, []) )).
 
@@ -93,8 +95,28 @@ run_limited(limits(Milliseconds, _, _), Goal) :-
     ;   call(Goal)
     ).
 
+%   Two phases: calling the goals fills the tables (the relevant atoms);
+%   then, from the goals' atoms on, each atom's instance clauses run against
+%   the complete tables and record the ground clauses, whose body atoms are
+%   expanded in turn.
 ground_requests(M, Requests) :-
-    forall(member(R, Requests), ground_request(M, R)).
+    forall(member(R, Requests), ground_request(M, R)),
+    expand_pending(M).
+
+expand_pending(M) :-
+    (   retract(pending(A))
+    ->  expand(M, A),
+        expand_pending(M)
+    ;   true
+    ).
+
+expand(M, A) :-
+    functor(A, N, Arity),
+    (   M:'$nesy_prob'(N, Arity)
+    ->  inst_head(A, Rec, IH),
+        forall(M:IH, call(Rec))
+    ;   true
+    ).
 
 ground_request(M, pq(I)) :- !,
     M:'$nesy_query'(I, Goal, Offset),
@@ -262,7 +284,8 @@ atom_id(A, Id) :-
     ;   nb_getval(nesy_natoms, N0),
         Id is N0 + 1,
         nb_setval(nesy_natoms, Id),
-        trie_insert(T, A, Id)
+        trie_insert(T, A, Id),
+        assertz(pending(A))
     ).
 
 choice_id(K, Key, Id, New) :-

@@ -2,7 +2,8 @@
           [ nesy_load/3,              % +Module, +Text, -Report
             nesy_unload/1,            % +Module
             nesy_unload_text/2,       % +Module, -Empty
-            nesy_read_goal/3          % +Text, -Goal, -Error
+            nesy_read_goal/3,         % +Text, -Goal, -Error
+            inst_head/3               % +Head, ?Record, -InstanceHead
           ]).
 
 /** <module> Reading a ProbLog program and translating it for grounding
@@ -543,29 +544,53 @@ translate_clause(M, clause(K, Heads, Body, Ann, Offset, BPos)) :-
     forall(nth1(I, Heads, head(H, Prob, _)),
            translate_head(M, K, I, H, Prob, Heads, Body, BPos, Ann, Key, Offset)).
 
-heads_term(Heads, T) :- findall(H, member(head(H, _, _), Heads), Hs), T =.. [h|Hs].
+heads_term(Heads, T) :-                 % no findall: it would copy the variables
+    maplist([head(H, _, _), H]>>true, Heads, Hs),
+    T =.. [h|Hs].
 
 translate_head(M, K, I, H, Prob, Heads, Body, BPos, Ann, Key, _Offset) :-
     functor(H, N, A),
     (   prob_pred(M, N/A)
     ->  copy_term(t(H, Body, Key, Heads, Ann), t(H1, B1, Key1, Heads1, Ann1)),
-        tr(B1, BPos, M, K, h(H1, Key1), [], Lits, TB),
-        record_goal(Prob, Ann1, K, I, H1, Lits, Key1, Heads1, Rec),
-        Clause = (H1 :- TB, Rec)
+        tr(B1, BPos, M, K, h(H1, Key1), [], Lits, TB0),
+        record_goal(Prob, Ann1, K, I, H1, Lits, Key1, Heads1, Extra, Rec),
+        assert_prob_clause(M, H1, (TB0, Extra), Rec)
     ;   copy_term(H-Body, H1-B1),
         tr(B1, BPos, M, K, h(H1), [], _, TB),
-        Clause = (H1 :- TB)
-    ),
-    assertz(M:Clause).
+        assertz(M:(H1 :- TB))
+    ).
 
-record_goal(det, _, K, _, H, Lits, _, _, nesy_ground:rec(K, H, Lits)) :- !.
-record_goal(nn, nn(Net, _, none, [true]), K, _, H, Lits, Key, _,
+%   A clause of a probabilistic predicate is asserted twice: as a tabled
+%   clause (which finds the relevant atoms; tabling may skip derivations of
+%   an answer it already has) and as an instance clause, run once the tables
+%   are complete, which records every ground instance with Rec.
+assert_prob_clause(M, H, Body, Rec) :-
+    assertz(M:(H :- Body)),
+    inst_head(H, Rec, IH),
+    assertz(M:(IH :- Body)).
+
+%!  inst_head(+Head, ?Record, -InstanceHead) is det.
+%
+%   The head of the instance clauses of Head's predicate.
+inst_head(H, Rec, IH) :-
+    compound_name_arity_(H, N, A, Args),
+    format(atom(IN), '$nesy_inst ~w/~w', [N, A]),
+    append(Args, [Rec], IArgs),
+    IH =.. [IN|IArgs].
+
+compound_name_arity_(H, N, A, Args) :-
+    H =.. [N|Args],
+    length(Args, A).
+
+record_goal(det, _, K, _, H, Lits, _, _, true, nesy_ground:rec(K, H, Lits)) :- !.
+record_goal(nn, nn(Net, _, none, [true]), K, _, H, Lits, Key, _, true,
             nesy_ground:rec_choice(K, 1, H, Lits, Key, nn(Net))) :- !.
 record_goal(nn, nn(Net, _, Output, Domain), K, _, H, Lits, Key, _,
-            ( lists:nth1(I, Domain, Output),
-              nesy_ground:rec_choice(K, I, H, Lits, Key, nn(Net)) )) :- !.
-record_goal(const(_), _, K, I, H, Lits, Key, _, nesy_ground:rec_choice(K, I, H, Lits, Key, slot)) :- !.
-record_goal(flexible(_), _, K, I, H, Lits, Key, Heads,
+            lists:nth1(I, Domain, Output),
+            nesy_ground:rec_choice(K, I, H, Lits, Key, nn(Net))) :- !.
+record_goal(const(_), _, K, I, H, Lits, Key, _, true,
+            nesy_ground:rec_choice(K, I, H, Lits, Key, slot)) :- !.
+record_goal(flexible(_), _, K, I, H, Lits, Key, Heads, true,
             nesy_ground:rec_choice(K, I, H, Lits, Key, flexible(Ps))) :-
     heads_probs(Heads, Ps).
 
@@ -717,7 +742,7 @@ negation(A, P, M, K, O, L0, L, Goal) :-
             declare(M, AN/AA),
             copy_term(Atom-A, Atom1-A1),
             tr(A1, P, M, K, Atom1, [], Lits, TA),
-            assertz(M:(Atom1 :- TA, nesy_ground:rec(K, Atom1, Lits)))
+            assert_prob_clause(M, Atom1, TA, nesy_ground:rec(K, Atom1, Lits))
         ),
         pos_start(P, Offset),
         Goal = nesy_ground:neg(M, Atom, Offset),

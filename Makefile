@@ -1,0 +1,45 @@
+# nesy: two commands do everything on a fresh Debian/Ubuntu machine.
+#   make demo   set up, then a tour of the engine
+#   make test   set up, then lint, type-check and the whole test suite
+# make setup is idempotent and quick when nothing is missing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup demo test lint bench clean swipl
+
+setup: swipl $(STAMP)
+
+swipl:
+	@command -v swipl >/dev/null 2>&1 || { \
+	  echo "installing SWI-Prolog from the system packages"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq swi-prolog-nox >/dev/null; }
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[torch,test]"
+	@touch $(STAMP)
+
+demo: setup
+	@bash scripts/tour.sh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest -q
+
+bench: setup
+	$(PY) benchmarks/vs_problog.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

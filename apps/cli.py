@@ -1,0 +1,106 @@
+"""The ``nesy`` command: a table of sub-commands, each ``main(argv) -> int``.
+
+Exit status: 0 ok, 1 a check or test found problems, 2 bad input or usage,
+with a one-line reason on standard error and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from nesy.errors import NesyError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _format_problog(results: dict[str, float]) -> str:
+    """ProbLog's plain output: right-aligned ``term:<TAB>probability`` lines, sorted."""
+    if not results:
+        return ""
+    width = max(len(term) for term in results)
+    lines = []
+    for term, probability in sorted(results.items()):
+        value = f"{probability:.8g}"
+        lines.append(f"{term:>{width}}:\t{value:<10}")
+    return "\n".join(lines)
+
+
+def query_main(argv: Sequence[str]) -> int:
+    """``nesy query FILE.pl [--json]``: evaluate the file's queries."""
+    parser = _parser("query", "evaluate the queries of a ProbLog file")
+    parser.add_argument("file", help="a ProbLog program (.pl)")
+    parser.add_argument("--json", action="store_true", help='print {"queries": {term: p}}')
+    parser.add_argument("--timeout", type=float, default=None, help="time limit in seconds")
+    args = parser.parse_args(argv)
+    from symbolic import Limits, Program
+
+    limits = Limits(time=args.timeout) if args.timeout else None
+    program = Program.from_file(args.file, limits=limits)
+    results = program.query()
+    if args.json:
+        print(json.dumps({"queries": results}, indent=2, sort_keys=True))
+    else:
+        text = _format_problog(results)
+        if text:
+            print(text)
+    return EXIT_OK
+
+
+COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
+    "query": (query_main, "evaluate the queries of a ProbLog file"),
+}
+
+
+def _parser(command: str, description: str) -> argparse.ArgumentParser:
+    return _Parser(prog=f"nesy {command}", description=description)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _usage() -> str:
+    lines = ["usage: nesy COMMAND [ARGS]", "", "commands:"]
+    lines += [f"  {name:<10} {help_text}" for name, (_, help_text) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nesy`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_usage())
+        return EXIT_OK if argv else EXIT_USAGE
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"nesy: unknown command {command!r} (known: {', '.join(COMMANDS)})",
+              file=sys.stderr)
+        return EXIT_USAGE
+    function, _ = COMMANDS[command]
+    try:
+        return function(rest)
+    except _UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except NesyError as exc:
+        print(f"nesy {command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"nesy {command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
