@@ -520,13 +520,25 @@ translate_all(M, Clauses) :-
                  nesy_load_error(Offset, Format-Args),
                  error(Offset, program, Format, Args))).
 
+%   Probabilistic and recursive predicates are tabled (termination, and
+%   the relevant atoms); the others run as plain Prolog, so that findall/3
+%   sees their answers in clause order, as ProbLog does.
 declare(M, N/A) :-
     (   M:'$nesy_declared'(N, A)
     ->  true
     ;   dynamic(M:N/A),
-        M:table(N/A),
+        (   ( prob_pred(M, N/A) ; recursive(M, N/A) )
+        ->  M:table(N/A)
+        ;   true
+        ),
         assertz(M:'$nesy_declared'(N, A))
     ).
+
+recursive(M, PI) :-
+    findall(M-(F-T), call_edge(M, F, T, _), Edges0),
+    sort(Edges0, Edges),
+    member(M-(PI-Next), Edges),
+    reaches(Edges, M, Next, PI), !.
 
 is_prob_goal(M, G) :- callable(G), functor(G, N, A), prob_pred(M, N/A), !.
 
@@ -545,8 +557,10 @@ translate_clause(M, clause(K, Heads, Body, Ann, Offset, BPos)) :-
            translate_head(M, K, I, H, Prob, Heads, Body, BPos, Ann, Key, Offset)).
 
 heads_term(Heads, T) :-                 % no findall: it would copy the variables
-    maplist([head(H, _, _), H]>>true, Heads, Hs),
+    maplist(head_atom, Heads, Hs),
     T =.. [h|Hs].
+
+head_atom(head(H, _, _), H).
 
 translate_head(M, K, I, H, Prob, Heads, Body, BPos, Ann, Key, _Offset) :-
     functor(H, N, A),
@@ -622,7 +636,9 @@ scoped(aggregate_all(S, G, R), S-G, R).
 global_vars(Inner, Outside, Vs) :-
     term_variables(Inner, IV),
     term_variables(Outside, OV),
-    include([V]>>( member(W, OV), W == V ), IV, Vs).
+    include(occurs_in(OV), IV, Vs).
+
+occurs_in(Vars, V) :- member(W, Vars), W == V, !.
 
 %!  tr(+Goal, +Pos, +M, +K, +Outside, +Lits0, -Lits, -Translated) is det.
 %
@@ -638,9 +654,9 @@ tr((A ; B), P, M, K, O, L0, L, Goal) :- !,
     (   nonvar(A), A = (C -> T)
     ->  arg_pos(PA, 1, PC), arg_pos(PA, 2, PT),
         ite(C, T, B, PC, PT, PB, M, K, O, L0, L, Goal)
-    ;   tr(A, PA, M, K, O-B, L0, L, TA),
-        tr(B, PB, M, K, O-A, L0, L, TB),
-        Goal = (TA ; TB)
+    ;   tr(A, PA, M, K, O-B, L0, LA, TA),
+        tr(B, PB, M, K, O-A, L0, LB, TB),
+        Goal = ((TA, L = LA) ; (TB, L = LB))
     ).
 tr((C -> T), P, M, K, O, L0, L, Goal) :- !,
     arg_pos(P, 1, PC), arg_pos(P, 2, PT),
@@ -681,12 +697,30 @@ tr(G, P, M, _, _, L0, L, Goal) :-
         ->  L = [G|L0]
         ;   L = L0
         )
-    ;   builtin_goal(G, Goal)
-    ->  L = L0
+    ;   builtin_goal(G, Goal0)
+    ->  L = L0,
+        arithmetic_goal(Goal0, Goal)
     ;   pos_start(P, Offset),
         Goal = nesy_ground:undefined(G, Offset),
         L = L0
     ).
+
+%   ProbLog evaluates X / Y as Python does: always a float.
+arithmetic_goal(Module:Goal0, Module:Goal) :-
+    Goal0 =.. [Op, A0, B0],
+    memberchk(Op, [is, =:=, =\=, <, >, =<, >=]), !,
+    true_division(A0, A),
+    true_division(B0, B),
+    Goal =.. [Op, A, B].
+arithmetic_goal(Goal, Goal).
+
+true_division(E, E) :- var(E), !.
+true_division(X / Y, float(X1) / Y1) :- !, true_division(X, X1), true_division(Y, Y1).
+true_division(E, E) :- atomic(E), !.
+true_division(E0, E) :-
+    compound_name_arguments(E0, N, As0),
+    maplist(true_division, As0, As),
+    compound_name_arguments(E, N, As).
 
 %   If-then-else: plain Prolog when the condition is deterministic,
 %   otherwise (C, T ; \+ C, E) as ProbLog reads it.
@@ -697,9 +731,9 @@ ite(C, T, E, PC, PT, PE, M, K, O, L0, L, Goal) :-
                                                  term_position(0, 0, 0, 0, [PC, PE]) ]),
            M, K, O, L0, L, Goal)
     ;   tr(C, PC, M, K, O-T-E, L0, L1, TC),
-        tr(T, PT, M, K, O-C-E, L1, L, TT),
-        tr(E, PE, M, K, O-C-T, L0, L, TE),
-        Goal = (TC -> TT ; TE)
+        tr(T, PT, M, K, O-C-E, L1, LT, TT),
+        tr(E, PE, M, K, O-C-T, L0, LE, TE),
+        Goal = (TC -> TT, L = LT ; TE, L = LE)
     ).
 
 prob_subgoal(M, G) :-

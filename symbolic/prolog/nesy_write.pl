@@ -51,10 +51,10 @@ write_elements([]).
 write_elements([X]) :- !, write_pl(X).
 write_elements([X|Xs]) :- write_pl(X), write(', '), write_elements(Xs).
 
-write_tail(T) :- var(T), !, write('|_').
+write_tail(T) :- var(T), !, write(' | _').
 write_tail([]) :- !.
 write_tail([H|T]) :- !, write(', '), write_pl(H), write_tail(T).
-write_tail(T) :- write('|'), write_pl(T).
+write_tail(T) :- write(' | '), write_pl(T).
 
 write_args([A]) :- !, write_pl(A).
 write_args([A|As]) :- write_pl(A), write(','), write_args(As).
