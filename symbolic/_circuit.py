@@ -48,7 +48,7 @@ class Circuit:
 
     @property
     def n_variables(self) -> int:
-        return int(len(self.group_first))
+        return len(self.group_first)
 
     def conditional(self, probabilities: np.ndarray) -> np.ndarray:
         """Head probabilities to the binary variables' probabilities (last axis)."""
@@ -68,7 +68,7 @@ class Circuit:
         """Values of the outputs for head probabilities of shape ``(..., variables)``."""
         q = self.conditional(probabilities)
         batch = q.shape[:-1]
-        values = np.empty(batch + (len(self.var),), dtype=np.float64)
+        values = np.empty((*batch, len(self.var)), dtype=np.float64)
         values[..., 0] = 1.0
         for nodes in self.levels:
             qv = q[..., self.var[nodes]]

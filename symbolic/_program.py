@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -9,7 +10,7 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CompiledQuery", "Program", "QueryLike"]
 
-QueryLike = Union[str, Term]
+QueryLike = str | Term
 EvidenceLike = Mapping[Any, bool]
 
 
@@ -93,7 +94,8 @@ class CompiledQuery:
             name = key if isinstance(key, str) else format_term(key)
             indices = self._by_name.get(name)
             if indices is None:
-                raise InputError(f"no probabilistic fact {name} in the compiled program",
+                raise InputError(f"no probabilistic fact {name} in the compiled program "
+                                 "(none such, or it does not affect these queries)",
                                  field=f"weights[{name!r}]")
             if isinstance(value, bool) or not isinstance(value, int | float) or not (
                     0.0 <= float(value) <= 1.0):
@@ -168,6 +170,7 @@ class Program:
         self._module = self._engine.new_module()
         self._cache: dict[tuple[Any, ...], CompiledQuery] = {}
         self._lock = threading.Lock()
+        self.groundings = 0  # how many times this program was grounded and compiled
         report = self._engine.call("nesy_load", self._module, text)
         self._finalizer = weakref.finalize(self, _unload, self._engine, self._module)
         try:
@@ -210,8 +213,13 @@ class Program:
         for line in report.splitlines():
             tag, _, rest = line.partition(" ")
             if tag == "E":
-                offset, kind, message = rest.split(" ", 2)
-                entry = (self._source.location(int(offset)), message)
+                where, kind, message = rest.split(" ", 2)
+                if ":" in where:
+                    line, column = where.split(":")
+                    location = Location(self.name, int(line), int(column))
+                else:
+                    location = self._source.location(int(where))
+                entry = (location, message)
                 (syntax if kind == "syntax" else problems).append(entry)
             elif tag == "K":
                 clause, offset = rest.split()
@@ -297,6 +305,7 @@ class Program:
 
     def _compile(self, requests: list[EncodedTerm], limits: Limits) -> CompiledQuery:
         deadline = time.monotonic() + limits.time
+        self.groundings += 1
         text = self._engine.call(
             "nesy_ground", self._module, requests,
             encode_term("limits", max(1, round(limits.time * 1000)), limits.max_ground,
@@ -336,7 +345,7 @@ class Program:
 
 def _goal(goal: Any, what: str) -> Any:
     if isinstance(goal, Term):
-        return encode_term("term", goal.encode({}))
+        return encode_term("term", goal.encode())
     if isinstance(goal, str):
         if not goal.strip():
             raise InputError(f"empty {what}", field=what)
@@ -349,7 +358,5 @@ def _key(goal: Any) -> str:
 
 
 def _unload(prolog: PrologEngine, module: str) -> None:
-    try:
+    with contextlib.suppress(Exception):  # best effort, also at interpreter shutdown
         prolog.call("nesy_unload_text", module)
-    except Exception:  # noqa: BLE001 - best effort at shutdown
-        pass

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from nesy.errors import NesyError
 
-__all__ = ["PrologEngine", "engine", "encode_term"]
+__all__ = ["EncodedTerm", "LogicVar", "PrologEngine", "encode_term", "engine"]
 
 _PROLOG_DIR = Path(__file__).with_name("prolog")
 _T = TypeVar("_T")
@@ -53,7 +53,7 @@ class PrologEngine:
             Prolog()
             use_module = Functor("use_module", 1)
             for name in ("nesy_program", "nesy_ground"):
-                query = Query(use_module(str(_PROLOG_DIR / name)))
+                query: Any = Query(use_module(str(_PROLOG_DIR / name)))
                 try:
                     query.nextSolution()
                 finally:
@@ -110,8 +110,9 @@ def _call_text(name: str, args: tuple[Any, ...]) -> str:
     from pyswip import Functor, Query, Variable
 
     out = Variable()
-    goal = Functor(name, len(args) + 1)(*[_to_prolog(a) for a in args], out)
-    query = Query(goal)
+    variables: dict[str, Any] = {}
+    goal = Functor(name, len(args) + 1)(*[_to_prolog(a, variables) for a in args], out)
+    query: Any = Query(goal)
     try:
         if not query.nextSolution():
             raise NesyError(f"internal error: {name}/{len(args) + 1} failed")
@@ -121,14 +122,19 @@ def _call_text(name: str, args: tuple[Any, ...]) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _to_prolog(value: Any) -> Any:
-    """Python values to pyswip terms: str → atom, numbers, lists, encoded terms."""
-    from pyswip import Functor
+def _to_prolog(value: Any, variables: dict[str, Any]) -> Any:
+    """Python values to pyswip terms: str → atom, numbers, lists, encoded terms, variables."""
+    from pyswip import Functor, Variable
 
     if isinstance(value, EncodedTerm):
-        return Functor(value.functor, len(value.args))(*[_to_prolog(a) for a in value.args])
+        args = [_to_prolog(a, variables) for a in value.args]
+        return Functor(value.functor, len(value.args))(*args)
+    if isinstance(value, LogicVar):
+        if value.name not in variables:
+            variables[value.name] = Variable()
+        return variables[value.name]
     if isinstance(value, list | tuple):
-        return [_to_prolog(v) for v in value]
+        return [_to_prolog(v, variables) for v in value]
     if isinstance(value, float):  # pyswip cannot put floats: decoded by nesy_ground
         return Functor("$nesy_float", 1)(repr(value))
     return value
@@ -142,6 +148,15 @@ class EncodedTerm:
     def __init__(self, functor: str, args: list[Any]) -> None:
         self.functor = functor
         self.args = args
+
+
+class LogicVar:
+    """A named logic variable; the same name is the same variable within one call."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 def encode_term(functor: str, *args: Any) -> EncodedTerm:

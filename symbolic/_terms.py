@@ -9,7 +9,7 @@ from typing import Any
 
 from nesy.errors import InputError
 
-from ._prolog import EncodedTerm, encode_term
+from ._prolog import EncodedTerm, LogicVar, encode_term
 
 __all__ = ["Term", "Var", "format_term"]
 
@@ -53,11 +53,11 @@ class Term:
     def __str__(self) -> str:
         return format_term(self)
 
-    def encode(self, variables: dict[str, Any]) -> EncodedTerm | str:
-        """The term for the Prolog border; ``variables`` maps Var names to pyswip variables."""
+    def encode(self) -> EncodedTerm | str:
+        """The term for the Prolog border, built there argument by argument."""
         if not self.args:
             return self.functor
-        return encode_term(self.functor, *[_encode(a, variables) for a in self.args])
+        return encode_term(self.functor, *[_encode(a) for a in self.args])
 
 
 def _check_arg(arg: Any) -> None:
@@ -70,17 +70,13 @@ def _check_arg(arg: Any) -> None:
             _check_arg(item)
 
 
-def _encode(arg: Any, variables: dict[str, Any]) -> Any:
+def _encode(arg: Any) -> Any:
     if isinstance(arg, Term):
-        return arg.encode(variables)
+        return arg.encode()
     if isinstance(arg, Var):
-        if arg.name not in variables:
-            from pyswip import Variable
-
-            variables[arg.name] = Variable()
-        return variables[arg.name]
+        return LogicVar(arg.name)
     if isinstance(arg, list):
-        return [_encode(a, variables) for a in arg]
+        return [_encode(a) for a in arg]
     return arg
 
 

@@ -23,7 +23,7 @@ formula.
 
 The report returned to Python is text, one record a line:
 
-    E <offset> <kind> <message>     an error at a character offset
+    E <where> <kind> <message>      an error at a character offset or Line:Column
     K <clause> <offset>             where clause K starts
     S <clause> <head> <value>       constant probability of a head
     Q <index> <offset> <goal>       a query/1 of the file
@@ -84,7 +84,7 @@ init_module(M) :-
 
 error_record(R) :-
     item_error(Offset, Kind, Message),
-    format(atom(R), 'E ~d ~w ~w', [Offset, Kind, Message]).
+    format(atom(R), 'E ~w ~w ~w', [Offset, Kind, Message]).
 
 error(Offset, Kind, Format, Args) :-
     format(atom(Message0), Format, Args),
@@ -152,9 +152,10 @@ read_all(S, Items) :-
         read_all(S, Rest)
     ).
 
-syntax_error(error(syntax_error(What), stream(_, _, _, Offset))) :- !,
+syntax_error(error(syntax_error(What), stream(_, Line, LinePos, _))) :- !,
     syntax_message(What, Message),
-    error(Offset, syntax, '~w', [Message]).
+    Column is LinePos + 1,
+    error(Line:Column, syntax, '~w', [Message]).
 syntax_error(error(syntax_error(What), string(_, Offset))) :- !,
     syntax_message(What, Message),
     error(Offset, syntax, '~w', [Message]).

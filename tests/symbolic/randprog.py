@@ -193,6 +193,7 @@ def _negative(gen: _Gen, head: _Pred, var: str) -> str:
     """A negated goal on a lower layer (never ``dom/1``); ``var`` must already be bound."""
     pred = gen.rng.choice([p for p in gen.layer_preds(head.layer) if p.name not in ("num", "dom")])
     head.negates = True
+    head.uses.add(pred.name)
     if pred.name in ("e", "reach"):
         second = gen.rng.choice(gen.consts)
     else:
