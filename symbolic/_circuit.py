@@ -50,16 +50,31 @@ class Circuit:
     def n_variables(self) -> int:
         return len(self.group_first)
 
+    def _scan(self) -> tuple[np.ndarray, int]:
+        """Each variable's predecessor in its choice (itself for the first), and the longest run.
+
+        Prefix sums are taken within a choice only: a sum across choices would
+        carry rounding from one choice into the next.
+        """
+        index = np.arange(len(self.group_first))
+        previous = np.where(self.group_first < index, index - 1, index)
+        longest = int((index - self.group_first).max()) if len(index) else 0
+        return previous, longest
+
+    def _before(self, p: np.ndarray) -> np.ndarray:
+        previous, longest = self._scan()
+        has_previous = previous != np.arange(len(previous))
+        before = np.zeros_like(p)
+        for _ in range(longest):
+            before = np.where(has_previous, before[..., previous] + p[..., previous], 0.0)
+        return before
+
     def conditional(self, probabilities: np.ndarray) -> np.ndarray:
         """Head probabilities to the binary variables' probabilities (last axis)."""
         p = np.asarray(probabilities, dtype=np.float64)
         if p.shape[-1] == 0:
             return p
-        cumulative = np.cumsum(p, axis=-1)
-        before = cumulative - p
-        first = self.group_first
-        before = before - (cumulative[..., first] - p[..., first])
-        rest = 1.0 - before
+        rest = 1.0 - self._before(p)
         with np.errstate(divide="ignore", invalid="ignore"):
             q = np.where(rest > 1e-15, p / np.where(rest > 1e-15, rest, 1.0), 0.0)
         return np.clip(q, 0.0, 1.0)
@@ -105,9 +120,13 @@ class Circuit:
 
         if p.shape[-1] == 0:
             return p
-        first = torch.as_tensor(self.group_first, device=p.device)
-        cumulative = torch.cumsum(p, dim=-1)
-        before = cumulative - p - (cumulative[:, first] - p[:, first])
+        previous, longest = self._scan()
+        has_previous = torch.as_tensor(previous != np.arange(len(previous)), device=p.device)
+        previous_t = torch.as_tensor(previous, device=p.device)
+        before = torch.zeros_like(p)
+        for _ in range(longest):
+            before = torch.where(has_previous, before[:, previous_t] + p[:, previous_t],
+                                 torch.zeros_like(p))
         rest = 1.0 - before
         safe = torch.where(rest > 1e-15, rest, torch.ones_like(rest))
         q = torch.where(rest > 1e-15, p / safe, torch.zeros_like(p))

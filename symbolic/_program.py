@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["CompiledQuery", "Program", "QueryLike"]
 
 QueryLike = str | Term
+# P(evidence) at or below this is 0: what is left of an exact 0 after rounding.
+_IMPOSSIBLE = 1e-15
 EvidenceLike = Mapping[Any, bool]
 
 
@@ -127,7 +129,7 @@ class CompiledQuery:
 
     def _conditioned(self, values: np.ndarray) -> dict[str, float]:
         evidence = float(values[0])
-        if evidence <= 0.0:
+        if evidence <= _IMPOSSIBLE:
             raise InconsistentEvidenceError("the evidence is inconsistent (its probability is 0)")
         return {name: min(1.0, float(v) / evidence)
                 for name, v in zip(self.answers, values[1:], strict=True)}

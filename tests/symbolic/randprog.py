@@ -29,12 +29,22 @@ only positively, so negation never sits on a cycle. Every negated goal is ground
 because a positive goal that binds its variables comes first.
 
 Queries: two to four ground atoms, mostly from the top layers so that they share sub-goals,
-and sometimes non-ground queries (``query(h1a(_))``, ``query(reach(c0,_))``). Non-ground
-queries are only put on predicates whose definition uses no negation at any depth: ProbLog
-drops an answer whose ground formula simplifies to false (``p(X), \\+ p(X)``), and which
-answers it drops depends on its simplifier, not on the semantics. Evidence (``evidence(A)``,
-``evidence(A,true)``, ``evidence(A,false)``) is added to about 40% of the programs, on atoms
-that are usually possible, so a few programs have inconsistent evidence on purpose.
+and sometimes non-ground queries (``query(h1a(_))``, ``query(reach(c0,_))``). Evidence
+(``evidence(A)``, ``evidence(A,true)``, ``evidence(A,false)``) is added to about 40% of the
+programs, on atoms that are usually possible; about 4% of the programs have inconsistent
+evidence, on purpose.
+
+Three restrictions keep the programs inside what ProbLog 2.3.0 itself answers reliably:
+
+* non-ground queries only go on predicates whose definition uses no negation at any depth:
+  ProbLog drops an answer whose ground formula its simplifier reduces to false
+  (``p(X), \\+ p(X)``) but keeps other probability-0 answers, so with negation the set of
+  keys depends on its simplifier rather than on the semantics;
+* evidence only goes on atoms that depend on no recursive predicate (see
+  ``_outside_cycles``), to avoid an ``AssertionError`` in ProbLog's cycle breaking;
+* a predicate that may run inside an open recursion never negates a goal that depends on a
+  recursive predicate (see ``_drop_negation_under_cycles``), to avoid a false
+  ``NegativeCycle`` error.
 
 Sizes are tuned so that ProbLog answers each program in well under 0.5 s.
 """
@@ -71,7 +81,6 @@ class _Gen:
     rng: random.Random
     consts: list[str]
     preds: dict[str, _Pred] = field(default_factory=dict)
-    lines: list[str] = field(default_factory=list)
     evidence_pool: list[str] = field(default_factory=list)
     uses_lists: bool = False
 
@@ -84,9 +93,9 @@ class _Gen:
             return self.rng.choice(["0.25", "0.75", "0.15", "0.05", "0.95"])
         return f"0.{self.rng.choice(_TENTHS)}"
 
-    def layer_preds(self, below: int, at_least: int = 0) -> list[_Pred]:
-        """Predicates whose layer lies in ``[at_least, below)``."""
-        return [p for p in self.preds.values() if at_least <= p.layer < below]
+    def below(self, layer: int) -> list[_Pred]:
+        """Predicates of the layers under ``layer``, except the helper ``num/2``."""
+        return [p for p in self.preds.values() if p.layer < layer and p.name != "num"]
 
 
 def _lit(pred: _Pred, var: str, rest: str) -> str:
@@ -95,6 +104,7 @@ def _lit(pred: _Pred, var: str, rest: str) -> str:
 
 
 def _add(gen: _Gen, pred: _Pred) -> _Pred:
+    """Register ``pred`` so later layers can use it, and return it."""
     gen.preds[pred.name] = pred
     return pred
 
@@ -173,25 +183,20 @@ def _body_less_ads(gen: _Gen, pred: _Pred) -> None:
 
 def _reach(gen: _Gen) -> None:
     """Layer 1: transitive closure of the graph (recursive, cyclic, negation-free)."""
-    pred = _add(gen, _Pred("reach", 2, 1, uses={"e"}))
+    pred = _add(gen, _Pred("reach", 2, 1, uses={"e", "reach"}))
     pred.clauses += ["reach(X,Y) :- e(X,Y).", "reach(X,Y) :- e(X,Z), reach(Z,Y)."]
-
-
-def _pick(gen: _Gen, below: int, at_least: int = 0) -> _Pred:
-    """A random predicate from layers ``[at_least, below)``, never the helper ``num/2``."""
-    return gen.rng.choice([p for p in gen.layer_preds(below, at_least) if p.name != "num"])
 
 
 def _positive(gen: _Gen, head: _Pred, var: str, below: int) -> str:
     """A positive goal binding ``var``, on a lower layer; records the dependency."""
-    pred = _pick(gen, below)
+    pred = gen.rng.choice(gen.below(below))
     head.uses.add(pred.name)
     return _lit(pred, var, "_")
 
 
 def _negative(gen: _Gen, head: _Pred, var: str) -> str:
     """A negated goal on a lower layer (never ``dom/1``); ``var`` must already be bound."""
-    pred = gen.rng.choice([p for p in gen.layer_preds(head.layer) if p.name not in ("num", "dom")])
+    pred = gen.rng.choice([p for p in gen.below(head.layer) if p.name != "dom"])
     head.negates = True
     head.uses.add(pred.name)
     if pred.name in ("e", "reach"):
@@ -263,8 +268,7 @@ def _layer(gen: _Gen, layer: int) -> None:
         k.clauses.append(_ad(gen, k.name, "X", body))
         gen.evidence_pool.append(f"{k.name}({gen.rng.choice(gen.consts)},v0)")
     heads = [
-        _add(gen, _Pred(f"h{layer}{chr(97 + i)}", 1, layer))
-        for i in range(gen.rng.randint(2, 3))
+        _add(gen, _Pred(f"h{layer}{chr(97 + i)}", 1, layer)) for i in range(gen.rng.randint(2, 3))
     ]
     for head in heads:
         if gen.rng.random() < 0.3:
@@ -280,7 +284,7 @@ def _layer(gen: _Gen, layer: int) -> None:
 
 def _binary_base(gen: _Gen, head: _Pred, layer: int) -> str:
     """A base body on a binary lower predicate, so ``Y`` occurs only in the body."""
-    binary = [p for p in gen.layer_preds(layer) if p.arity == 2 and p.name != "num"]
+    binary = [p for p in gen.below(layer) if p.arity == 2]
     pred = gen.rng.choice(binary)
     head.uses.add(pred.name)
     return f"{pred.name}(X,Y)"
@@ -376,7 +380,7 @@ def _evidence(gen: _Gen) -> list[str]:
 def random_program(seed: int) -> str:
     """The text of a random stratified ProbLog program, fully determined by ``seed``."""
     rng = random.Random(seed)
-    gen = _Gen(rng, [f"c{i}" for i in range(rng.randint(3, 4))])
+    gen = _Gen(rng, [f"c{i}" for i in range(rng.randint(3, 5))])
     _facts(gen)
     _reach(gen)
     top = gen.rng.randint(2, 3)
