@@ -26,6 +26,8 @@ from ._ground import GroundClause, GroundProgram
 
 __all__ = ["Compiled", "Parameter", "compile_ground"]
 
+_REORDER = True
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -91,7 +93,7 @@ def compile_ground(
         ground, roots, by_head, heads_of_choice, head_atom, slots
     )
     manager = cudd.BDD()
-    manager.configure(reordering=True)
+    manager.configure(reordering=_REORDER)
     names = [f"v{i}" for i in range(len(parameters))]
     if names:
         manager.declare(*names)
@@ -252,17 +254,27 @@ class _Builder:
                     raise ProgramError("the ground program is not stratified: an atom depends "
                                        "on its own negation")
             self.formula[atom] = self.manager.false
-        changed = True
-        while changed:
-            if time.monotonic() > self.deadline:
-                raise InferenceLimitError(
-                    "the time limit was exceeded while compiling a cycle (limits.time)", "time")
-            changed = False
+        dependents: dict[int, set[int]] = {atom: set() for atom in component}
+        for atom in component:
+            for clause in self.by_head.get(atom, ()):
+                for lit in clause.literals:
+                    if lit in members:
+                        dependents[lit].add(atom)
+        # Gauss-Seidel rounds; an atom is recomputed only when an atom it uses changed.
+        dirty = set(component)
+        while dirty:
             for atom in component:
+                if atom not in dirty:
+                    continue
+                if time.monotonic() > self.deadline:
+                    raise InferenceLimitError(
+                        "the time limit was exceeded while compiling a cycle (limits.time)",
+                        "time")
+                dirty.discard(atom)
                 new = self._atom(atom)
                 if new != self.formula[atom]:
                     self.formula[atom] = new
-                    changed = True
+                    dirty |= dependents[atom]
 
     def _atom(self, atom: int) -> Any:
         manager = self.manager
