@@ -76,7 +76,7 @@ def test_compiled_query_evaluates_in_torch_with_gradients() -> None:
 
 
 def test_annotated_disjunction_weights_and_torch_agree() -> None:
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     program = Program.from_string("""
         0.2::c(red); 0.5::c(green); 0.3::c(blue).
         warm :- c(red). warm :- c(blue).
