@@ -16,6 +16,7 @@ the head probabilities themselves, one per variable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,20 +51,24 @@ class Circuit:
     def n_variables(self) -> int:
         return len(self.group_first)
 
+    @cached_property
+    def _scan_info(self) -> tuple[np.ndarray, np.ndarray, int]:
+        index = np.arange(len(self.group_first))
+        previous = np.where(self.group_first < index, index - 1, index)
+        longest = int((index - self.group_first).max()) if len(index) else 0
+        return previous, previous != index, longest
+
     def _scan(self) -> tuple[np.ndarray, int]:
         """Each variable's predecessor in its choice (itself for the first), and the longest run.
 
         Prefix sums are taken within a choice only: a sum across choices would
         carry rounding from one choice into the next.
         """
-        index = np.arange(len(self.group_first))
-        previous = np.where(self.group_first < index, index - 1, index)
-        longest = int((index - self.group_first).max()) if len(index) else 0
+        previous, _, longest = self._scan_info
         return previous, longest
 
     def _before(self, p: np.ndarray) -> np.ndarray:
-        previous, longest = self._scan()
-        has_previous = previous != np.arange(len(previous))
+        previous, has_previous, longest = self._scan_info
         before = np.zeros_like(p)
         for _ in range(longest):
             before = np.where(has_previous, before[..., previous] + p[..., previous], 0.0)
@@ -85,12 +90,23 @@ class Circuit:
         batch = q.shape[:-1]
         values = np.empty((*batch, len(self.var)), dtype=np.float64)
         values[..., 0] = 1.0
-        for nodes in self.levels:
-            qv = q[..., self.var[nodes]]
-            values[..., nodes] = qv * _deref(values, self.high[nodes]) + (1.0 - qv) * _deref(
-                values, self.low[nodes]
-            )
+        for nodes, var, high, high_negated, low, low_negated in self._level_arrays:
+            qv = q[..., var]
+            hi = values[..., high]
+            lo = values[..., low]
+            hi = np.where(high_negated, 1.0 - hi, hi)
+            lo = np.where(low_negated, 1.0 - lo, lo)
+            values[..., nodes] = qv * hi + (1.0 - qv) * lo
         return _deref(values, self.outputs)
+
+    @cached_property
+    def _level_arrays(self) -> list[tuple[np.ndarray, ...]]:
+        """Per height: nodes, their variables, children and whether each child is negated."""
+        return [
+            (nodes, self.var[nodes], self.high[nodes] >> 1, (self.high[nodes] & 1).astype(bool),
+             self.low[nodes] >> 1, (self.low[nodes] & 1).astype(bool))
+            for nodes in self.levels
+        ]
 
     def evaluate_torch(self, probabilities: torch.Tensor) -> torch.Tensor:
         """Like :meth:`evaluate` on a tensor ``(batch, variables)``; differentiable."""

@@ -11,6 +11,7 @@ cyclic programs, for every possible world at once.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -71,8 +72,6 @@ def compile_ground(
 ) -> Compiled:
     """Compile the ground program for the queries (in order) and all its evidence."""
     start = time.monotonic()
-    from dd import cudd
-
     query_atoms: list[int] = []
     for index in query_indices:
         for atom in ground.queries.get(index, []):
@@ -92,12 +91,8 @@ def compile_ground(
     parameters, choice_vars = _order_variables(
         ground, roots, by_head, heads_of_choice, head_atom, slots
     )
-    manager = cudd.BDD()
-    manager.configure(reordering=_REORDER)
-    names = [f"v{i}" for i in range(len(parameters))]
-    if names:
-        manager.declare(*names)
-    variables = [manager.var(name) for name in names]
+    manager = _manager(len(parameters))
+    variables = [manager.var(f"v{i}") for i in range(len(parameters))]
     builder = _Builder(manager, variables, choice_vars, by_head, ground.true_atoms, deadline)
     for component in _components(roots, by_head):
         builder.compile_component(component)
@@ -114,6 +109,32 @@ def compile_ground(
         answers=tuple(ground.atoms[a] for a in query_atoms),
         compile_seconds=time.monotonic() - start,
     )
+
+
+_MANAGERS = threading.local()
+
+
+def _manager(n_variables: int) -> Any:
+    """This thread's CUDD manager, its variables back in their natural order.
+
+    Starting a manager costs milliseconds, more than compiling a small program, so each
+    thread keeps one (CUDD is not thread-safe). Nodes of earlier compilations are dead
+    once flattened, so resetting the order is cheap.
+    """
+    from dd import cudd
+
+    manager = getattr(_MANAGERS, "manager", None)
+    if manager is None:
+        manager = _MANAGERS.manager = cudd.BDD()
+    declared = len(manager.vars)
+    if n_variables > declared:
+        manager.declare(*[f"v{i}" for i in range(declared, n_variables)])
+    manager.configure(reordering=False)
+    levels = {f"v{i}": i for i in range(len(manager.vars))}
+    if any(manager.level_of_var(name) != level for name, level in levels.items()):
+        cudd.reorder(manager, levels)
+    manager.configure(reordering=_REORDER)
+    return manager
 
 
 def _order_variables(

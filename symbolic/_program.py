@@ -68,13 +68,18 @@ class CompiledQuery:
     0.8
     """
 
-    def __init__(self, compiled: Compiled, answers: tuple[str, ...]) -> None:
+    def __init__(self, compiled: Compiled, answers: tuple[str, ...],
+                 other_facts: frozenset[str] = frozenset()) -> None:
         self._compiled = compiled
+        self._other_facts = other_facts  # facts of the program that do not affect the answers
         self.answers = answers
         self.parameters: tuple[Parameter, ...] = compiled.parameters
         self._by_name: dict[str, list[int]] = {}
         for i, parameter in enumerate(self.parameters):
             self._by_name.setdefault(parameter.name, []).append(i)
+        choices = {p.choice: i for i, p in reversed(list(enumerate(self.parameters)))}
+        self._choice_index = np.array([choices[p.choice] for p in self.parameters],
+                                      dtype=np.int64)
         self._defaults = np.array(
             [math.nan if p.default is None else p.default for p in self.parameters],
             dtype=np.float64,
@@ -96,6 +101,8 @@ class CompiledQuery:
             name = key if isinstance(key, str) else format_term(key)
             indices = self._by_name.get(name)
             if indices is None:
+                if name in self._other_facts:
+                    continue
                 raise InputError(f"no probabilistic fact {name} in the compiled program "
                                  "(none such, or it does not affect these queries)",
                                  field=f"weights[{name!r}]")
@@ -113,14 +120,14 @@ class CompiledQuery:
         return vector
 
     def _check_mass(self, vector: np.ndarray) -> None:
-        totals: dict[int, float] = {}
-        for parameter, value in zip(self.parameters, vector, strict=True):
-            totals[parameter.choice] = totals.get(parameter.choice, 0.0) + float(value)
-        for choice, total in totals.items():
-            if total > 1.0 + 1e-9:
-                names = [p.name for p in self.parameters if p.choice == choice]
-                raise InputError(f"the probabilities of {', '.join(names)} sum to {total:.6g}, "
-                                 "more than 1", field="weights")
+        totals = np.bincount(self._choice_index, weights=vector) if len(vector) else vector
+        over = np.flatnonzero(totals > 1.0 + 1e-9)
+        if len(over):
+            group = int(over[0])
+            names = [p.name for p, g in zip(self.parameters, self._choice_index, strict=True)
+                     if g == group]
+            raise InputError(f"the probabilities of {', '.join(names)} sum to "
+                             f"{totals[group]:.6g}, more than 1", field="weights")
 
     def evaluate(self, weights: Mapping[Any, float] | None = None) -> dict[str, float]:
         """``{answer: P(answer | evidence)}`` with the given probabilities."""
@@ -210,6 +217,7 @@ class Program:
         problems: list[tuple[Location, str]] = []
         self._slots: dict[tuple[int, int], float] = {}
         self._clause_offsets: dict[int, int] = {}
+        self._fact_names: set[str] = set()
         self.queries: list[str] = []
         self.evidence: list[tuple[str, bool]] = []
         for line in report.splitlines():
@@ -227,8 +235,10 @@ class Program:
                 clause, offset = rest.split()
                 self._clause_offsets[int(clause)] = int(offset)
             elif tag == "S":
-                clause, head, value = rest.split()
+                clause, head, value, *atom = rest.split(" ", 3)
                 self._slots[(int(clause), int(head))] = float(value)
+                if atom:
+                    self._fact_names.add(atom[0])
             elif tag == "Q":
                 self.queries.append(rest.split(" ", 2)[2])
             elif tag == "V":
@@ -318,7 +328,7 @@ class Program:
             raise self._ground_error(ground)
         query_count = sum(1 for r in requests if r.functor in ("pq", "q"))
         compiled = compile_ground(ground, self._slots, range(1, query_count + 1), deadline)
-        return CompiledQuery(compiled, compiled.answers)
+        return CompiledQuery(compiled, compiled.answers, frozenset(self._fact_names))
 
     def _ground_error(self, error: GroundError) -> NesyError:
         location = None

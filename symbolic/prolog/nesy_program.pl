@@ -25,7 +25,7 @@ The report returned to Python is text, one record a line:
 
     E <where> <kind> <message>      an error at a character offset or Line:Column
     K <clause> <offset>             where clause K starts
-    S <clause> <head> <value>       constant probability of a head
+    S <clause> <head> <value> [<atom>]  constant probability of a head (and the head, if ground)
     Q <index> <offset> <goal>       a query/1 of the file
     V <index> <offset> <0|1> <atom> an evidence/1,2 of the file
     H <hash>                        the structure hash (probabilities left out)
@@ -815,8 +815,12 @@ records(M, Clauses, Queries, Evidence, Records) :-
 clause_record(Clauses, R) :-
     member(clause(K, Heads, _, _, Offset, _), Clauses),
     (   format(atom(R), 'K ~d ~d', [K, Offset])
-    ;   nth1(I, Heads, head(_, const(V), _)),
-        format(atom(R), 'S ~d ~d ~16g', [K, I, V])
+    ;   nth1(I, Heads, head(H, const(V), _)),
+        (   ground(H)
+        ->  problog_string(H, S),
+            format(atom(R), 'S ~d ~d ~16g ~s', [K, I, V, S])
+        ;   format(atom(R), 'S ~d ~d ~16g', [K, I, V])
+        )
     ).
 
 structure_hash(Clauses, Queries, Evidence, Hash) :-
