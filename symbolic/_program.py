@@ -235,10 +235,10 @@ class Program:
                 clause, offset = rest.split()
                 self._clause_offsets[int(clause)] = int(offset)
             elif tag == "S":
-                clause, head, value, *atom = rest.split(" ", 3)
+                clause, head, value, *ground_head = rest.split(" ", 3)
                 self._slots[(int(clause), int(head))] = float(value)
-                if atom:
-                    self._fact_names.add(atom[0])
+                if ground_head:
+                    self._fact_names.add(ground_head[0])
             elif tag == "Q":
                 self.queries.append(rest.split(" ", 2)[2])
             elif tag == "V":
