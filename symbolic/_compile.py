@@ -27,8 +27,6 @@ from ._ground import GroundClause, GroundProgram
 
 __all__ = ["Compiled", "Parameter", "compile_ground"]
 
-_REORDER = True
-
 
 @dataclass(frozen=True)
 class Parameter:
@@ -133,7 +131,7 @@ def _manager(n_variables: int) -> Any:
     levels = {f"v{i}": i for i in range(len(manager.vars))}
     if any(manager.level_of_var(name) != level for name, level in levels.items()):
         cudd.reorder(manager, levels)
-    manager.configure(reordering=_REORDER)
+    manager.configure(reordering=True)
     return manager
 
 

@@ -7,7 +7,7 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -180,6 +180,7 @@ class Program:
         self._cache: dict[tuple[Any, ...], CompiledQuery] = {}
         self._lock = threading.Lock()
         self.groundings = 0  # how many times this program was grounded and compiled
+        self._default_requests: tuple[list[EncodedTerm], tuple[Any, ...]] | None = None
         report = self._engine.call("nesy_load", self._module, text)
         self._finalizer = weakref.finalize(self, _unload, self._engine, self._module)
         try:
@@ -293,6 +294,15 @@ class Program:
     def _requests(
         self, query: QueryLike | Sequence[QueryLike] | None, evidence: EvidenceLike | None
     ) -> tuple[list[EncodedTerm], tuple[Any, ...]]:
+        if query is None and not evidence:  # the everyday re-evaluation: built once
+            if self._default_requests is None:
+                self._default_requests = self._build_requests(None, None)
+            return self._default_requests
+        return self._build_requests(query, evidence)
+
+    def _build_requests(
+        self, query: QueryLike | Sequence[QueryLike] | None, evidence: EvidenceLike | None
+    ) -> tuple[list[EncodedTerm], tuple[Any, ...]]:
         requests: list[EncodedTerm] = []
         key: list[Any] = []
         if query is None:
@@ -350,9 +360,6 @@ class Program:
                              field="query")
         return next(iter(result.values()), 0.0)
 
-    def compiled_queries(self) -> Iterable[CompiledQuery]:
-        """The circuits compiled so far."""
-        return list(self._cache.values())
 
 
 def _goal(goal: Any, what: str) -> Any:

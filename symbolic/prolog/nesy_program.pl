@@ -184,7 +184,7 @@ load_items(M, Items, Records) :-
     ->  true
     ;   translate_all(M, Clauses),
         store_requests(M, Queries, Evidence),
-        records(M, Clauses, Queries, Evidence, Records)
+        records(Clauses, Queries, Evidence, Records)
     ).
 
 classify_items([], _, _, _, [], [], []).
@@ -204,18 +204,16 @@ classify_items([item(T, Pos, _)|Is], K, Q, E, Cs, Qs, Es) :-
 classify(T, _, Offset, _, _, _, none) :-
     var(T), !,
     error(Offset, program, 'a clause cannot be a variable', []).
-classify((:- D), Pos, Offset, _, _, _, none) :- !,
+classify((:- D), Pos, _, _, _, _, none) :- !,
     arg_pos(Pos, 1, DPos),
     pos_start(DPos, DOffset),
-    directive(D, DOffset),
-    ignore(Offset = Offset).
-classify(query(Q), Pos, Offset, _, _, _, Kind) :- !,
+    directive(D, DOffset).
+classify(query(Q), Pos, _, _, _, _, Kind) :- !,
     (   callable(Q)
     ->  Kind = query(Q)
     ;   arg_pos(Pos, 1, QP), pos_start(QP, QO),
         error(QO, program, 'query/1 needs an atom, not ~q', [Q]),
-        Kind = none,
-        ignore(Offset = Offset)
+        Kind = none
     ).
 classify(evidence(A), Pos, Offset, K, Q, E, Kind) :- !,
     classify(evidence(A, true), Pos, Offset, K, Q, E, Kind).
@@ -237,7 +235,7 @@ classify(T, Pos, Offset, K, _, _, Kind) :-
     ;   H = T, B = true, HPos = Pos, BPos = Pos
     ),
     (   head_annotation(H, HPos, Heads, Annotation)
-    ->  (   check_clause(Heads, B, Annotation, Offset)
+    ->  (   check_clause(Heads, B, Offset)
         ->  Kind = clause(clause(K, Heads, B, Annotation, Offset, BPos))
         ;   Kind = none
         )
@@ -277,7 +275,7 @@ head_annotation(H, Pos, Heads, Annotation) :-
     (   var(H)
     ->  error(Offset, program, 'a clause head cannot be a variable', []),
         fail
-    ;   H = (A ; _)
+    ;   H = (_ ; _)
     ->  disjunction_heads(H, Pos, Heads),
         Annotation = prob
     ;   H = (Ann :: A), nonvar(Ann), Ann = nn(Net, Inputs, Output, Domain)
@@ -299,8 +297,7 @@ head_annotation(H, Pos, Heads, Annotation) :-
     ;   check_head(H, Offset),
         Heads = [head(H, det, Offset)],
         Annotation = det
-    ),
-    ignore(A = A).
+    ).
 
 disjunction_heads(H, Pos, Heads) :-
     (   H = (L ; R)
@@ -360,7 +357,7 @@ check_nn(nn(Net, Inputs, _Output, Domain), _Head, Offset) :-
         fail
     ).
 
-check_clause(Heads, Body, _Annotation, Offset) :-
+check_clause(Heads, Body, Offset) :-
     (   var(Body)
     ->  true
     ;   \+ callable(Body)
@@ -396,6 +393,7 @@ analyse(M, Clauses) :-
                   ( functor(H, N, A),
                     body_edges(M, N/A, Body, BPos, pos) ))),
     prob_closure(M),
+    find_recursive(M),
     stratified(M).
 
 defined(M, PI) :- pred_clause(M, PI, _), !.
@@ -504,7 +502,8 @@ cleanup_analysis(M) :-
     retractall(neg_site(M, _, _, _)),
     retractall(aux_counter(M, _)),
     retractall(pred_clause(M, _, _)),
-    retractall(prob_pred(M, _)).
+    retractall(prob_pred(M, _)),
+    retractall(recursive_pred(M, _)).
 
 		 /*******************************
 		 *          TRANSLATION         *
@@ -528,18 +527,25 @@ declare(M, N/A) :-
     (   M:'$nesy_declared'(N, A)
     ->  true
     ;   dynamic(M:N/A),
-        (   ( prob_pred(M, N/A) ; recursive(M, N/A) )
+        (   ( prob_pred(M, N/A) ; recursive_pred(M, N/A) )
         ->  M:table(N/A)
         ;   true
         ),
         assertz(M:'$nesy_declared'(N, A))
     ).
 
-recursive(M, PI) :-
+%   Predicates on a cycle of the call graph, found once at analysis.
+:- dynamic recursive_pred/2.
+
+find_recursive(M) :-
+    retractall(recursive_pred(M, _)),
     findall(M-(F-T), call_edge(M, F, T, _), Edges0),
     sort(Edges0, Edges),
-    member(M-(PI-Next), Edges),
-    reaches(Edges, M, Next, PI), !.
+    forall(( pred_clause(M, PI, _),
+             \+ recursive_pred(M, PI),
+             once(( member(M-(PI-Next), Edges), reaches(Edges, M, Next, PI) ))
+           ),
+           assertz(recursive_pred(M, PI))).
 
 is_prob_goal(M, G) :- callable(G), functor(G, N, A), prob_pred(M, N/A), !.
 
@@ -799,7 +805,7 @@ store_requests(M, Queries, Evidence) :-
     forall(member(query(I, G, O), Queries), assertz(M:'$nesy_query'(I, G, O))),
     forall(member(evidence(I, A, V, O), Evidence), assertz(M:'$nesy_evidence'(I, A, V, O))).
 
-records(M, Clauses, Queries, Evidence, Records) :-
+records(Clauses, Queries, Evidence, Records) :-
     findall(R, clause_record(Clauses, R), CRs),
     findall(R, ( member(query(I, G, O), Queries),
                  problog_string(G, S),
@@ -809,8 +815,7 @@ records(M, Clauses, Queries, Evidence, Records) :-
                  format(atom(R), 'V ~d ~d ~d ~w', [I, O, V, S]) ), ERs),
     structure_hash(Clauses, Queries, Evidence, Hash),
     format(atom(HR), 'H ~w', [Hash]),
-    append([CRs, QRs, ERs, [HR]], Records),
-    ignore(M = M).
+    append([CRs, QRs, ERs, [HR]], Records).
 
 clause_record(Clauses, R) :-
     member(clause(K, Heads, _, _, Offset, _), Clauses),
