@@ -18,6 +18,7 @@ from ._circuit import Circuit
 from ._compile import Parameter
 from ._limits import Limits
 from ._program import CompiledQuery, Program
+from ._rules import Rule
 from ._terms import Term, Var, format_term
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Parameter",
     "Program",
     "ProgramError",
+    "Rule",
     "RuleSyntaxError",
     "Term",
     "Var",

@@ -27,6 +27,7 @@ from nesy.errors import (
 from ._compile import Compiled, Parameter, compile_ground
 from ._ground import GroundError, parse_ground
 from ._limits import Limits
+from ._rules import MetadataProblem, Rule, read_rules
 from ._prolog import EncodedTerm, PrologEngine, encode_term, engine
 from ._terms import Term, format_term
 
@@ -219,6 +220,7 @@ class Program:
         self._slots: dict[tuple[int, int], float] = {}
         self._clause_offsets: dict[int, int] = {}
         self._fact_names: set[str] = set()
+        spans: dict[int, tuple[int, int]] = {}
         self.queries: list[str] = []
         self.evidence: list[tuple[str, bool]] = []
         for line in report.splitlines():
@@ -233,8 +235,9 @@ class Program:
                 entry = (location, message)
                 (syntax if kind == "syntax" else problems).append(entry)
             elif tag == "K":
-                clause, offset = rest.split()
-                self._clause_offsets[int(clause)] = int(offset)
+                clause, start, end = rest.split()
+                self._clause_offsets[int(clause)] = int(start)
+                spans[int(clause)] = (int(start), int(end))
             elif tag == "S":
                 clause, head, value, *ground_head = rest.split(" ", 3)
                 self._slots[(int(clause), int(head))] = float(value)
@@ -247,6 +250,9 @@ class Program:
                 self.evidence.append((atom, value == "1"))
             elif tag == "H":
                 self.structure_hash = rest
+        rules, problems_in_metadata = read_rules(self.text, self.name, spans)
+        self.rules: dict[int, Rule] = rules  # by clause number
+        self.metadata_problems: list[MetadataProblem] = problems_in_metadata
         if syntax:
             raise RuleSyntaxError(sorted(syntax, key=lambda e: (e[0].line, e[0].column)))
         if problems:

@@ -24,7 +24,7 @@ formula.
 The report returned to Python is text, one record a line:
 
     E <where> <kind> <message>      an error at a character offset or Line:Column
-    K <clause> <offset>             where clause K starts
+    K <clause> <start> <end>        where clause K starts and ends (offsets)
     S <clause> <head> <value> [<atom>]  constant probability of a head (and the head, if ground)
     Q <index> <offset> <goal>       a query/1 of the file
     V <index> <offset> <0|1> <atom> an evidence/1,2 of the file
@@ -41,6 +41,7 @@ The report returned to Python is text, one record a line:
 
 :- dynamic
     item_error/3,                     % Offset, Kind, Message
+    item_end/2,                       % Clause, EndOffset
     pred_clause/3,                    % Module, Name/Arity, Kind(det|prob)
     call_edge/4,                      % Module, FromPI, ToPI, Sign
     neg_site/4,                       % Module, FromPI, ToPI, Offset
@@ -60,6 +61,7 @@ read_options(Positions, Names,
 %   Read Text as a ProbLog program into the new module Module.
 nesy_load(M, Text, Report) :-
     retractall(item_error(_, _, _)),
+    retractall(item_end(_, _)),
     init_module(M),
     read_items(Text, Items),
     (   item_error(_, syntax, _)
@@ -192,7 +194,9 @@ classify_items([item(T, Pos, _)|Is], K, Q, E, Cs, Qs, Es) :-
     pos_start(Pos, Offset),
     classify(T, Pos, Offset, K, Q, E, Kind),
     (   Kind = clause(C)
-    ->  Cs = [C|Cs1], K1 is K+1, Q1 = Q, E1 = E, Qs = Qs1, Es = Es1
+    ->  pos_end(Pos, End),
+        assertz(item_end(K, End)),
+        Cs = [C|Cs1], K1 is K+1, Q1 = Q, E1 = E, Qs = Qs1, Es = Es1
     ;   Kind = query(Goal)
     ->  Qs = [query(Q, Goal, Offset)|Qs1], K1 = K, Q1 is Q+1, E1 = E, Cs = Cs1, Es = Es1
     ;   Kind = evidence(A, V)
@@ -819,7 +823,8 @@ records(Clauses, Queries, Evidence, Records) :-
 
 clause_record(Clauses, R) :-
     member(clause(K, Heads, _, _, Offset, _), Clauses),
-    (   format(atom(R), 'K ~d ~d', [K, Offset])
+    (   ( item_end(K, End) -> true ; End = Offset ),
+        format(atom(R), 'K ~d ~d ~d', [K, Offset, End])
     ;   nth1(I, Heads, head(H, const(V), _)),
         (   ground(H)
         ->  problog_string(H, S),
@@ -850,6 +855,11 @@ pos_start(Pos, 0) :- var(Pos), !.
 pos_start(From-_, From) :- !.
 pos_start(Pos, From) :- compound(Pos), arg(1, Pos, From), integer(From), !.
 pos_start(_, 0).
+
+pos_end(Pos, 0) :- var(Pos), !.
+pos_end(_-To, To) :- !.
+pos_end(Pos, To) :- compound(Pos), arg(2, Pos, To), integer(To), !.
+pos_end(_, 0).
 
 arg_pos(Pos, _, Pos) :- var(Pos), !.
 arg_pos(parentheses_term_position(_, _, In), N, AP) :- !, arg_pos(In, N, AP).
