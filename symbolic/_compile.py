@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -54,12 +54,16 @@ class Compiled:
     """A circuit with its parameters and named outputs.
 
     Output 0 is the evidence; output ``i + 1`` is ``answers[i]`` and the evidence.
+    Explanations ask for more: output ``atom_outputs[a]`` is atom ``a`` and the
+    evidence, ``prior_outputs[a]`` atom ``a`` alone.
     """
 
     circuit: Circuit
     parameters: tuple[Parameter, ...]
     answers: tuple[str, ...]
     compile_seconds: float
+    atom_outputs: dict[int, int] = field(default_factory=dict)
+    prior_outputs: dict[int, int] = field(default_factory=dict)
 
 
 def compile_ground(
@@ -67,8 +71,14 @@ def compile_ground(
     slots: dict[tuple[int, int], float],
     query_indices: Iterable[int],
     deadline: float,
+    atoms: Iterable[int] = (),
+    prior_atoms: Iterable[int] = (),
 ) -> Compiled:
-    """Compile the ground program for the queries (in order) and all its evidence."""
+    """Compile the ground program for the queries (in order) and all its evidence.
+
+    ``atoms`` and ``prior_atoms`` ask for more outputs: those atoms with and
+    without the evidence.
+    """
     start = time.monotonic()
     query_atoms: list[int] = []
     for index in query_indices:
@@ -100,12 +110,22 @@ def compile_ground(
         f = builder.formula[atom]
         evidence_bdd &= f if value else ~f
     outputs = [evidence_bdd] + [builder.formula[a] & evidence_bdd for a in query_atoms]
+    atom_outputs: dict[int, int] = {}
+    for atom in atoms:
+        atom_outputs[atom] = len(outputs)
+        outputs.append(builder.formula[atom] & evidence_bdd)
+    prior_outputs: dict[int, int] = {}
+    for atom in prior_atoms:
+        prior_outputs[atom] = len(outputs)
+        outputs.append(builder.formula[atom])
     circuit = _flatten(manager, outputs, parameters)
     return Compiled(
         circuit=circuit,
         parameters=tuple(parameters),
         answers=tuple(ground.atoms[a] for a in query_atoms),
         compile_seconds=time.monotonic() - start,
+        atom_outputs=atom_outputs,
+        prior_outputs=prior_outputs,
     )
 
 

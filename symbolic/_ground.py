@@ -10,8 +10,9 @@ __all__ = ["GroundClause", "GroundError", "GroundProgram", "parse_ground"]
 
 @dataclass(frozen=True)
 class GroundClause:
-    """``head :- literals`` (and, when ``choice`` > 0, head ``index`` of that choice).
+    """``head :- literals``, a ground instance of source clause ``clause``.
 
+    When ``choice`` > 0, the instance is head ``index`` of that choice.
     Literals are atom ids, negative for a negated atom.
     """
 
@@ -19,6 +20,7 @@ class GroundClause:
     choice: int
     index: int
     literals: tuple[int, ...]
+    clause: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class GroundProgram:
     choice_clause: dict[int, int] = field(default_factory=dict)
     flexible: dict[tuple[int, int], float] = field(default_factory=dict)
     neural: dict[int, str] = field(default_factory=dict)
+    goals: dict[int, str] = field(default_factory=dict)  # what auxiliary atoms stand for
 
     def clauses_by_head(self) -> dict[int, list[GroundClause]]:
         by_head: dict[int, list[GroundClause]] = defaultdict(list)
@@ -68,7 +71,8 @@ def parse_ground(text: str) -> GroundProgram | GroundError:
         tag = line[:1]
         if tag == "c":
             numbers = [int(n) for n in line[2:].split()]
-            clauses.append(GroundClause(numbers[0], numbers[1], numbers[2], tuple(numbers[3:])))
+            clauses.append(GroundClause(numbers[0], numbers[1], numbers[2], tuple(numbers[4:]),
+                                        numbers[3]))
         elif tag == "a":
             ident, atom = line[2:].split(" ", 1)
             program.atoms[int(ident)] = atom
@@ -89,4 +93,7 @@ def parse_ground(text: str) -> GroundProgram | GroundError:
         elif tag == "n":
             choice, net = line[2:].split(" ", 1)
             program.neural[int(choice)] = net
+        elif tag == "g":
+            ident, goal = line[2:].split(" ", 1)
+            program.goals[int(ident)] = goal
     return program

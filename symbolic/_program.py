@@ -25,7 +25,7 @@ from nesy.errors import (
 )
 
 from ._compile import Compiled, Parameter, compile_ground
-from ._ground import GroundError, parse_ground
+from ._ground import GroundError, GroundProgram, parse_ground
 from ._limits import Limits
 from ._rules import MetadataProblem, Rule, read_rules
 from ._prolog import EncodedTerm, PrologEngine, encode_term, engine
@@ -219,6 +219,7 @@ class Program:
         problems: list[tuple[Location, str]] = []
         self._slots: dict[tuple[int, int], float] = {}
         self._clause_offsets: dict[int, int] = {}
+        self._clause_kinds: dict[int, str] = {}  # "fact" or "rule"
         self._fact_names: set[str] = set()
         spans: dict[int, tuple[int, int]] = {}
         self.queries: list[str] = []
@@ -235,8 +236,9 @@ class Program:
                 entry = (location, message)
                 (syntax if kind == "syntax" else problems).append(entry)
             elif tag == "K":
-                clause, start, end = rest.split()
+                clause, start, end, kind = rest.split()
                 self._clause_offsets[int(clause)] = int(start)
+                self._clause_kinds[int(clause)] = kind
                 spans[int(clause)] = (int(start), int(end))
             elif tag == "S":
                 clause, head, value, *ground_head = rest.split(" ", 3)
@@ -333,18 +335,23 @@ class Program:
 
     def _compile(self, requests: list[EncodedTerm], limits: Limits) -> CompiledQuery:
         deadline = time.monotonic() + limits.time
+        ground = self._ground(requests, limits, "answer")
+        query_count = sum(1 for r in requests if r.functor in ("pq", "q"))
+        compiled = compile_ground(ground, self._slots, range(1, query_count + 1), deadline)
+        return CompiledQuery(compiled, compiled.answers, frozenset(self._fact_names))
+
+    def _ground(self, requests: list[EncodedTerm], limits: Limits, mode: str) -> GroundProgram:
+        """The relevant ground program; ``mode`` "explain" keeps deterministic derivations."""
         self.groundings += 1
         text = self._engine.call(
             "nesy_ground", self._module, requests,
             encode_term("limits", max(1, round(limits.time * 1000)), limits.max_ground,
-                        limits.max_depth),
+                        limits.max_depth, mode),
         )
         ground = parse_ground(text)
         if isinstance(ground, GroundError):
             raise self._ground_error(ground)
-        query_count = sum(1 for r in requests if r.functor in ("pq", "q"))
-        compiled = compile_ground(ground, self._slots, range(1, query_count + 1), deadline)
-        return CompiledQuery(compiled, compiled.answers, frozenset(self._fact_names))
+        return ground
 
     def _ground_error(self, error: GroundError) -> NesyError:
         location = None

@@ -29,7 +29,7 @@ class PrologEngine:
 
     >>> text = engine().call("nesy_load", "nesy_doctest", "a. query(a).")
     >>> text.splitlines()[0]
-    'K 1 0 1'
+    'K 1 0 1 fact'
     """
 
     def __init__(self) -> None:

@@ -16,14 +16,20 @@ subgoal is solved once; each translated clause that succeeds calls rec/3 or
 rec_choice/6, which number its ground atoms and store its ground instance.
 Only what the queries and evidence reach is grounded.
 
+When explaining, the ground clauses also hold the deterministic atoms their
+bodies used (always true, so the formula is the same) and those atoms'
+derivations, so that a proof can show them.
+
 The ground program crosses to Python as one text, a record a line:
 
     a <id> <atom>                 ground atom <id>, written as ProbLog does
     t <id>                        atom <id> is deterministically true
     q <query> <id>                an answer of query <query>
     e <evidence> <id> <0|1>       an evidence atom and its value
-    c <head> <choice> <i> <lit>*  a ground clause; choice 0 for none, literal
-                                  -<id> for \+ atom
+    c <head> <choice> <i> <clause> <lit>*  a ground instance of clause
+                                  <clause>; choice 0 for none, literal -<id>
+                                  for \+ atom
+    g <id> <goal>                 atom <id> stands for a negated conjunction
     v <choice> <clause>           a choice (annotated disjunction instance)
     p <choice> <i> <prob>         probability of head i of a flexible choice
     n <choice> <net>              a choice made by a neural predicate
@@ -38,7 +44,7 @@ The ground program crosses to Python as one text, a record a line:
 :- use_module(nesy_program).
 
 :- dynamic
-    gclause/4,                        % Head, Choice, HeadIndex, Literals
+    gclause/5,                        % Head, Choice, HeadIndex, Literals, Clause
     gchoice/2,                        % Choice, Clause
     gprob/3,                          % Choice, HeadIndex, Probability
     gneural/2,                        % Choice, Net
@@ -50,18 +56,20 @@ The ground program crosses to Python as one text, a record a line:
 %
 %   Requests holds q(Index, Goal) and e(Index, Atom, Value) terms, or pq(I)
 %   and pe(I) for the file's own query and evidence I.  Limits is
-%   limits(Milliseconds, MaxClauses, MaxTermSize).
+%   limits(Milliseconds, MaxClauses, MaxTermSize, Mode), Mode answer or
+%   explain.
 nesy_ground(M, Requests, Limits, Text) :-
     setup_call_cleanup(
         start_run(Limits),
         catch(( run_limited(Limits, ground_requests(M, Requests)),
-                emit(Text)
+                emit(M, Text)
               ),
               E,
               error_text(E, Text)),
         end_run(M)).
 
-start_run(limits(_, MaxClauses, MaxSize)) :-
+start_run(limits(_, MaxClauses, MaxSize, Mode)) :-
+    nb_setval(nesy_explain, Mode),
     trie_new(Atoms), trie_new(Choices), trie_new(Seen),
     nb_setval(nesy_atoms, Atoms),
     nb_setval(nesy_choices, Choices),
@@ -78,7 +86,7 @@ start_run(limits(_, MaxClauses, MaxSize)) :-
 end_run(M) :-
     catch(abolish_module_tables(M), _, true),
     catch(abolish_all_tables, _, true),
-    retractall(gclause(_, _, _, _)),
+    retractall(gclause(_, _, _, _, _)),
     retractall(gchoice(_, _)),
     retractall(gprob(_, _, _)),
     retractall(gneural(_, _)),
@@ -88,7 +96,7 @@ end_run(M) :-
     forall(member(K, [nesy_atoms, nesy_choices, nesy_seen]),
            ( nb_getval(K, T), trie_destroy(T), nb_setval(K, []) )).
 
-run_limited(limits(Milliseconds, _, _), Goal) :-
+run_limited(limits(Milliseconds, _, _, _), Goal) :-
     (   Milliseconds > 0
     ->  Seconds is Milliseconds / 1000,
         call_with_time_limit(Seconds, Goal)
@@ -112,7 +120,10 @@ expand_pending(M) :-
 
 expand(M, A) :-
     functor(A, N, Arity),
-    (   M:'$nesy_prob'(N, Arity)
+    (   (   M:'$nesy_prob'(N, Arity)
+        ->  true
+        ;   nb_getval(nesy_explain, explain)
+        )
     ->  inst_head(A, Rec, IH),
         forall(M:IH, call(Rec))
     ;   true
@@ -213,7 +224,7 @@ rec(K, H, Lits) :-
     ),
     atom_id(H, HId),
     lit_ids(Lits, LIds),
-    add_clause(HId, 0, 0, LIds).
+    add_clause(HId, 0, 0, LIds, K).
 
 %!  rec_choice(+Clause, +I, +Head, +Literals, +Key, +Spec) is det.
 %
@@ -234,7 +245,7 @@ rec_choice(K, I, H, Lits, Key, Spec) :-
     ),
     atom_id(H, HId),
     lit_ids(Lits, LIds),
-    add_clause(HId, CId, I, LIds).
+    add_clause(HId, CId, I, LIds, K).
 
 new_choice(slot, _, _).
 new_choice(nn(Net), _, CId) :- assertz(gneural(CId, Net)).
@@ -260,11 +271,11 @@ eval_probs([P|Ps], K, [V|Vs]) :-
     ),
     eval_probs(Ps, K, Vs).
 
-add_clause(HId, CId, I, LIds0) :-
+add_clause(HId, CId, I, LIds0, K) :-
     msort(LIds0, LIds),
     nb_getval(nesy_seen, Seen),
     (   trie_insert(Seen, c(HId, CId, I, LIds), true)
-    ->  assertz(gclause(HId, CId, I, LIds)),
+    ->  assertz(gclause(HId, CId, I, LIds, K)),
         nb_getval(nesy_nclauses, N0),
         N is N0 + 1,
         nb_setval(nesy_nclauses, N),
@@ -300,12 +311,19 @@ choice_id(K, Key, Id, New) :-
     ).
 
 lit_ids([], []).
-lit_ids([L|Ls], [I|Is]) :-
+lit_ids([L|Ls], Is) :-
     (   L = neg(A)
-    ->  atom_id(A, I0), I is -I0
-    ;   atom_id(L, I)
+    ->  atom_id(A, I0), I is -I0, Is = [I|Is1]
+    ;   L = d(A)
+    ->  (   ground(A), nb_getval(nesy_explain, explain)
+        ->  atom_id(A, I),
+            (   gtrue(I) -> true ; assertz(gtrue(I)) ),
+            Is = [I|Is1]
+        ;   Is = Is1
+        )
+    ;   atom_id(L, I), Is = [I|Is1]
     ),
-    lit_ids(Ls, Is).
+    lit_ids(Ls, Is1).
 
 		 /*******************************
 		 *      GOALS IN RULE BODIES    *
@@ -373,10 +391,10 @@ undefined(G, Offset) :-
 		 *            OUTPUT            *
 		 *******************************/
 
-emit(Text) :-
-    with_output_to(string(Text), emit_all).
+emit(M, Text) :-
+    with_output_to(string(Text), emit_all(M)).
 
-emit_all :-
+emit_all(M) :-
     nb_getval(nesy_atoms, T),
     forall(trie_gen(T, A, Id),
            ( problog_string(A, S), format('a ~d ~s~n', [Id, S]) )),
@@ -386,10 +404,27 @@ emit_all :-
     forall(gchoice(C, K), format('v ~d ~d~n', [C, K])),
     forall(gprob(C, I, P), format('p ~d ~d ~16g~n', [C, I, P])),
     forall(gneural(C, Net), format('n ~d ~q~n', [C, Net])),
-    forall(gclause(H, C, I, Ls),
-           ( format('c ~d ~d ~d', [H, C, I]),
+    forall(gclause(H, C, I, Ls, K),
+           ( format('c ~d ~d ~d ~d', [H, C, I, K]),
              forall(member(L, Ls), format(' ~d', [L])),
-             nl )).
+             nl )),
+    (   nb_getval(nesy_explain, explain)
+    ->  emit_aux_goals(M, T)
+    ;   true
+    ).
+
+%   What an auxiliary atom of a negation stands for, its local variables
+%   named A, B, ...
+emit_aux_goals(M, T) :-
+    forall(( trie_gen(T, A, Id),
+             M:'$nesy_aux_goal'(A, G0)
+           ),
+           ( copy_term(G0, G),
+             numbervars(G, 0, _),
+             with_output_to(string(S),
+                            write_term(G, [quoted(true), numbervars(true), spacing(next_argument)])),
+             format('g ~d ~s~n', [Id, S])
+           )).
 
 error_text(E, Text) :-
     error_parts(E, Kind, Offset, K, Message),

@@ -24,7 +24,7 @@ formula.
 The report returned to Python is text, one record a line:
 
     E <where> <kind> <message>      an error at a character offset or Line:Column
-    K <clause> <start> <end>        where clause K starts and ends (offsets)
+    K <clause> <start> <end> <fact|rule>  where clause K starts and ends (offsets)
     S <clause> <head> <value> [<atom>]  constant probability of a head (and the head, if ground)
     Q <index> <offset> <goal>       a query/1 of the file
     V <index> <offset> <0|1> <atom> an evidence/1,2 of the file
@@ -81,7 +81,8 @@ nesy_load(M, Text, Report) :-
 init_module(M) :-
     set_module(M:base(system)),
     forall(member(PI, [ '$nesy_declared'/2, '$nesy_defined'/2, '$nesy_prob'/2,
-                        '$nesy_query'/3, '$nesy_evidence'/4, '$nesy_clause'/5 ]),
+                        '$nesy_query'/3, '$nesy_evidence'/4, '$nesy_clause'/5,
+                        '$nesy_aux_goal'/2 ]),
            dynamic(M:PI)).
 
 error_record(R) :-
@@ -581,14 +582,18 @@ translate_head(M, K, I, H, Prob, Heads, Body, BPos, Ann, Key, _Offset) :-
         record_goal(Prob, Ann1, K, I, H1, Lits, Key1, Heads1, Extra, Rec),
         assert_prob_clause(M, H1, (TB0, Extra), Rec)
     ;   copy_term(H-Body, H1-B1),
-        tr(B1, BPos, M, K, h(H1), [], _, TB),
-        assertz(M:(H1 :- TB))
+        tr(B1, BPos, M, K, h(H1), [], Lits, TB),
+        assertz(M:(H1 :- TB)),
+        inst_head(H1, nesy_ground:rec(K, H1, Lits), IH),
+        assertz(M:(IH :- TB))
     ).
 
 %   A clause of a probabilistic predicate is asserted twice: as a tabled
 %   clause (which finds the relevant atoms; tabling may skip derivations of
 %   an answer it already has) and as an instance clause, run once the tables
-%   are complete, which records every ground instance with Rec.
+%   are complete, which records every ground instance with Rec.  Clauses of
+%   deterministic predicates have instance clauses too: explanations record
+%   the derivations of the deterministic atoms they show.
 assert_prob_clause(M, H, Body, Rec) :-
     assertz(M:(H :- Body)),
     inst_head(H, Rec, IH),
@@ -706,7 +711,7 @@ tr(G, P, M, _, _, L0, L, Goal) :-
     ->  Goal = M:G,
         (   prob_pred(M, N/A)
         ->  L = [G|L0]
-        ;   L = L0
+        ;   L = [d(G)|L0]               % kept only when explaining
         )
     ;   builtin_goal(G, Goal0)
     ->  L = L0,
@@ -786,6 +791,7 @@ negation(A, P, M, K, O, L0, L, Goal) :-
             assertz(M:'$nesy_prob'(AN, AA)),
             declare(M, AN/AA),
             copy_term(Atom-A, Atom1-A1),
+            assertz(M:'$nesy_aux_goal'(Atom1, A1)),
             tr(A1, P, M, K, Atom1, [], Lits, TA),
             assert_prob_clause(M, Atom1, TA, nesy_ground:rec(K, Atom1, Lits))
         ),
@@ -822,9 +828,10 @@ records(Clauses, Queries, Evidence, Records) :-
     append([CRs, QRs, ERs, [HR]], Records).
 
 clause_record(Clauses, R) :-
-    member(clause(K, Heads, _, _, Offset, _), Clauses),
+    member(clause(K, Heads, Body, _, Offset, _), Clauses),
     (   ( item_end(K, End) -> true ; End = Offset ),
-        format(atom(R), 'K ~d ~d ~d', [K, Offset, End])
+        ( Body == true -> Kind = fact ; Kind = rule ),
+        format(atom(R), 'K ~d ~d ~d ~w', [K, Offset, End, Kind])
     ;   nth1(I, Heads, head(H, const(V), _)),
         (   ground(H)
         ->  problog_string(H, S),
