@@ -14,8 +14,10 @@ from nesy.errors import (
     RuleSyntaxError,
 )
 
+from ._check import Diagnostic, check_file, check_path, check_string
 from ._circuit import Circuit
 from ._compile import Parameter
+from ._explain import Explanation, Fact, Influence, Obstacle, Proof, Source, Step, WhyNot
 from ._limits import Limits
 from ._program import CompiledQuery, Program
 from ._rules import Rule
@@ -24,17 +26,29 @@ from ._terms import Term, Var, format_term
 __all__ = [
     "Circuit",
     "CompiledQuery",
+    "Diagnostic",
+    "Explanation",
+    "Fact",
     "InconsistentEvidenceError",
     "InferenceLimitError",
+    "Influence",
     "InputError",
     "Limits",
     "NesyError",
+    "Obstacle",
     "Parameter",
     "Program",
     "ProgramError",
+    "Proof",
     "Rule",
     "RuleSyntaxError",
+    "Source",
+    "Step",
     "Term",
     "Var",
+    "WhyNot",
+    "check_file",
+    "check_path",
+    "check_string",
     "format_term",
 ]

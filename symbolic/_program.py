@@ -25,6 +25,7 @@ from nesy.errors import (
 )
 
 from ._compile import Compiled, Parameter, compile_ground
+from ._explain import Explainer, Explanation
 from ._ground import GroundError, GroundProgram, parse_ground
 from ._limits import Limits
 from ._rules import MetadataProblem, Rule, read_rules
@@ -179,6 +180,7 @@ class Program:
         self._engine: PrologEngine = engine()
         self._module = self._engine.new_module()
         self._cache: dict[tuple[Any, ...], CompiledQuery] = {}
+        self._explainers: dict[tuple[Any, ...], Explainer] = {}
         self._lock = threading.Lock()
         self.groundings = 0  # how many times this program was grounded and compiled
         self._default_requests: tuple[list[EncodedTerm], tuple[Any, ...]] | None = None
@@ -364,6 +366,77 @@ class Program:
         if error.kind in ("unknown", "input"):
             return InputError(error.message, location)
         return ProgramError(error.message, location)
+
+    def explain(
+        self,
+        query: QueryLike,
+        k: int = 3,
+        evidence: EvidenceLike | None = None,
+        weights: Mapping[Any, float] | None = None,
+        limits: Limits | None = None,
+    ) -> Explanation:
+        """The probability of a ground query with its reasons.
+
+        The ``k`` most probable proofs (best first), the influence dP/dp of every
+        probabilistic fact, and, when the probability is below 0.5, why not.
+        Grounding and compiling are cached per query and evidence, as in :meth:`query`.
+
+        >>> program = Program.from_string(
+        ...     "0.9::rain. 0.5::sprinkler. wet :- rain. wet :- sprinkler.")
+        >>> explanation = program.explain("wet", k=2)
+        >>> round(explanation.probability, 4)
+        0.95
+        >>> [round(proof.probability, 2) for proof in explanation.proofs]
+        [0.9, 0.5]
+        >>> [(item.fact, round(item.value, 2)) for item in explanation.influence]
+        [('rain', 0.5), ('sprinkler', 0.1)]
+        """
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise InputError(f"k must be a whole number of proofs, not {k!r}", field="k")
+        if not isinstance(query, str | Term):
+            raise InputError(f"a query must be a str or a Term, not {type(query).__name__}",
+                             field="query")
+        requests, key = self._build_requests([query], evidence)
+        with self._lock:
+            explainer = self._explainers.get(key)
+            if explainer is None:
+                explainer = self._explainer(query, requests, evidence, limits or self.limits)
+                self._explainers[key] = explainer
+        return explainer.explain(weights, k)
+
+    def _explainer(self, query: QueryLike, requests: list[EncodedTerm],
+                   evidence: EvidenceLike | None, limits: Limits) -> Explainer:
+        deadline = time.monotonic() + limits.time
+        ground = self._ground(requests, limits, "explain")
+        answers = ground.queries.get(1, [])
+        if len(answers) > 1:
+            shown = ", ".join(ground.atoms[a] for a in answers[:3])
+            raise InputError(f"{_key(query)} has {len(answers)} answers ({shown}"
+                             f"{', ...' if len(answers) > 3 else ''}): explain one of them",
+                             field="query")
+        query_atom = answers[0] if answers else None
+        negated = sorted({-lit for clause in ground.clauses for lit in clause.literals
+                          if lit < 0})
+        atoms = [atom for atom in ground.atoms if atom not in ground.true_atoms]
+        compiled = compile_ground(ground, self._slots, [1], deadline, atoms=atoms,
+                                  prior_atoms=negated)
+        parameters = CompiledQuery(compiled, compiled.answers, frozenset(self._fact_names))
+        shown_evidence = tuple(self.evidence) + tuple(
+            (_key(atom), value) for atom, value in (evidence or {}).items())
+        return Explainer(
+            query_atom=query_atom,
+            query_text=ground.atoms[query_atom] if query_atom is not None else _key(query),
+            ground=ground,
+            compiled=compiled,
+            parameter_vector=parameters.parameter_vector,
+            rules=self.rules,
+            clause_kinds=self._clause_kinds,
+            why_not_walk=self._why_not_walk,
+            evidence=shown_evidence,
+        )
+
+    def _why_not_walk(self, goal: str) -> str:
+        return self._engine.call("nesy_why_not", self._module, goal)
 
     def probability(self, query: QueryLike, evidence: EvidenceLike | None = None) -> float:
         """P(query | evidence) for one ground atom (0.0 when it cannot be derived)."""

@@ -52,7 +52,7 @@ class PrologEngine:
 
             Prolog()
             use_module = Functor("use_module", 1)
-            for name in ("nesy_program", "nesy_ground"):
+            for name in ("nesy_program", "nesy_ground", "nesy_explain", "nesy_lint"):
                 query: Any = Query(use_module(str(_PROLOG_DIR / name)))
                 try:
                     query.nextSolution()

@@ -2,7 +2,8 @@
           [ builtin_goal/2,           % +Goal, -Qualified
             meta_builtin/1,           % ?Name/Arity
             forbidden_goal/1,         % +Goal
-            reserved_head/1           % +Head
+            reserved_head/1,          % +Head
+            safe_builtin/1            % ?Name/Arity
           ]).
 
 /** <module> The safe set of built-in predicates a rule file may call
@@ -131,6 +132,13 @@ builtin_goal(Goal, Module:Goal) :-
     functor(Goal, Name, Arity),
     builtin(Module, Name, Arity),
     !.
+
+%!  safe_builtin(?NameArity) is nondet.
+%
+%   A built-in a rule file may call: the allow-list and the meta-calls
+%   (the rule checker suggests them for a misspelt call).
+safe_builtin(Name/Arity) :- builtin(_, Name, Arity).
+safe_builtin(PI) :- meta_builtin(PI).
 
 %!  forbidden_goal(+Goal) is semidet.
 %

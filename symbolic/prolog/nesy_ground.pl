@@ -271,10 +271,10 @@ eval_probs([P|Ps], K, [V|Vs]) :-
     ),
     eval_probs(Ps, K, Vs).
 
-add_clause(HId, CId, I, LIds0, K) :-
-    msort(LIds0, LIds),
+add_clause(HId, CId, I, LIds, K) :-
+    msort(LIds, Key),                 % literals stay in body order for proofs
     nb_getval(nesy_seen, Seen),
-    (   trie_insert(Seen, c(HId, CId, I, LIds), true)
+    (   trie_insert(Seen, c(HId, CId, I, Key), true)
     ->  assertz(gclause(HId, CId, I, LIds, K)),
         nb_getval(nesy_nclauses, N0),
         N is N0 + 1,
