@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from nesy.errors import NesyError
 
@@ -51,8 +52,59 @@ def query_main(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def explain_main(argv: Sequence[str]) -> int:
+    """``nesy explain FILE.pl QUERY [--k N] [--json]``: a query's probability with its reasons."""
+    parser = _parser("explain", "explain a query: its most probable proofs, influence, why not")
+    parser.add_argument("file", help="a ProbLog program (.pl)")
+    parser.add_argument("query", help="a ground query, e.g. 'path(a,d)'")
+    parser.add_argument("--k", type=int, default=3, help="how many proofs (default 3)")
+    parser.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    parser.add_argument("--timeout", type=float, default=None, help="time limit in seconds")
+    args = parser.parse_args(argv)
+    from symbolic import Limits, Program
+
+    from .render import render_text
+
+    limits = Limits(time=args.timeout) if args.timeout else None
+    program = Program.from_file(args.file, limits=limits)
+    explanation = program.explain(args.query, k=args.k)
+    if args.json:
+        print(json.dumps(explanation.to_dict(), indent=2))
+    else:
+        print(render_text(explanation))
+    return EXIT_OK
+
+
+def check_main(argv: Sequence[str]) -> int:
+    """``nesy check PATH``: every problem of a rule file, or of the ``*.pl`` under a folder."""
+    parser = _parser("check", "check rule files: print every problem as path:line:col")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="a rule file or a folder")
+    args = parser.parse_args(argv)
+    from symbolic import check_path
+
+    diagnostics = []
+    files = 0
+    for path in map(Path, args.paths):
+        diagnostics += check_path(path)
+        files += len(list(path.rglob("*.pl"))) if path.is_dir() else 1
+    diagnostics.sort(key=lambda d: d.sort_key())
+    for diagnostic in diagnostics:
+        print(diagnostic)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    print(f"{_count(errors, 'error')}, {_count(warnings, 'warning')} in {_count(files, 'file')}",
+          file=sys.stderr)
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "query": (query_main, "evaluate the queries of a ProbLog file"),
+    "check": (check_main, "check rule files: every problem as path:line:col"),
+    "explain": (explain_main, "explain a query: proofs, influence, why not"),
 }
 
 

@@ -17,7 +17,17 @@ from nesy.errors import (
 from ._check import Diagnostic, check_file, check_path, check_string
 from ._circuit import Circuit
 from ._compile import Parameter
-from ._explain import Explanation, Fact, Influence, Obstacle, Proof, Source, Step, WhyNot
+from ._explain import (
+    Explanation,
+    Fact,
+    Influence,
+    Node,
+    Obstacle,
+    Proof,
+    Source,
+    Step,
+    WhyNot,
+)
 from ._limits import Limits
 from ._program import CompiledQuery, Program
 from ._rules import Rule
@@ -35,6 +45,7 @@ __all__ = [
     "InputError",
     "Limits",
     "NesyError",
+    "Node",
     "Obstacle",
     "Parameter",
     "Program",

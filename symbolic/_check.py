@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ CODES: dict[str, str] = {
     "unsafe-negation": ERROR,
     "unsafe-head": ERROR,  # a warning for deterministic rules
     "unsafe-arithmetic": ERROR,
+    "arithmetic": ERROR,
     "probability": ERROR,
     "ad-mass": ERROR,
     "not-stratified": ERROR,
@@ -45,6 +47,8 @@ CODES: dict[str, str] = {
     "malformed": ERROR,
 }
 
+_COMMENTS = re.compile(r"%[^\n]*|/\*.*?\*/", re.DOTALL)
+_HEAD = re.compile(r"\s*(?:[^\s:]+\s*::\s*)?(?P<name>[a-z]\w*)")
 # How close a name must be to be suggested (difflib's ratio of the two names).
 _SIMILAR = 0.7
 
@@ -81,9 +85,10 @@ def check_string(text: str, name: str = "<string>") -> list[Diagnostic]:
 
     ``name`` is the file name the diagnostics carry.
 
-    >>> for d in check_string("smoker(ann).\\nquery(smokes(ann)).\\n", "r.pl"):
+    >>> for d in check_string("smoker(ann).\\nill(X) :- smoker(X), smokes(X).\\nquery(ill(ann)).",
+    ...                       "r.pl"):
     ...     print(d)
-    r.pl:2:7: error: unknown predicate smokes/1 (did you mean smoker/1?) [undefined]
+    r.pl:2:22: error: unknown predicate smokes/1 (did you mean smoker/1?) [undefined]
     """
     if not isinstance(text, str):
         raise InputError(f"program text must be a str, not {type(text).__name__}")
@@ -126,6 +131,7 @@ def _read_report(report: str, text: str, name: str) -> list[Diagnostic]:
     undefined: list[tuple[str, str]] = []
     candidates: list[str] = []
     spans: dict[int, tuple[int, int]] = {}
+    unparsed: set[str] = set()  # names of the clauses that did not parse
     for line in report.splitlines():
         tag, _, rest = line.partition(" ")
         if tag == "E":
@@ -139,7 +145,14 @@ def _read_report(report: str, text: str, name: str) -> list[Diagnostic]:
         elif tag == "K":
             start, end = rest.split()
             spans[len(spans) + 1] = (int(start), int(end))
+        elif tag == "X":
+            start, end = rest.split()
+            head = _head_name(text[int(start):int(end)])
+            if head:
+                unparsed.add(head)
     for where, indicator in undefined:
+        if indicator.rpartition("/")[0] in unparsed:
+            continue  # probably defined by a clause with a syntax error
         message = f"unknown predicate {indicator}"
         suggestion = _did_you_mean(indicator, candidates)
         if suggestion:
@@ -147,6 +160,17 @@ def _read_report(report: str, text: str, name: str) -> list[Diagnostic]:
         diagnostics.append(Diagnostic(source.location(where), ERROR, "undefined", message))
     diagnostics += _metadata(text, name, spans)
     return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def _head_name(text: str) -> str | None:
+    """The name of the predicate a clause that did not parse seems to define.
+
+    >>> _head_name("\\n% a comment\\n0.3::smokes(X) :- stress(X.")
+    'smokes'
+    """
+    text = _COMMENTS.sub(" ", text)
+    match = _HEAD.match(text)
+    return match.group("name") if match else None
 
 
 def _did_you_mean(indicator: str, candidates: list[str]) -> str | None:
@@ -196,12 +220,12 @@ class _Positions:
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.length = len(text)
-        self.line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def location(self, where: str) -> Location:
         if ":" in where:
-            line, column = where.split(":")
-            return Location(self.name, int(line), int(column))
+            line_text, column_text = where.split(":")
+            return Location(self.name, int(line_text), int(column_text))
         offset = max(0, min(int(where), self.length))
         line = bisect.bisect_right(self.line_starts, offset)
         return Location(self.name, line, offset - self.line_starts[line - 1] + 1)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from nesy.errors import InconsistentEvidenceError
+
 from ._compile import Compiled, Parameter
 from ._ground import GroundClause, GroundProgram
 from ._rules import Rule
@@ -39,11 +41,13 @@ __all__ = [
     "WhyNot",
 ]
 
+# P(evidence) at or below this is 0 (as in Program.query).
+IMPOSSIBLE = 1e-15
 # Search states popped before the proof search gives up (the explanation then says so).
 SEARCH_BUDGET = 200_000
 # How many sub-goals a why-not lists as the weakest, and how deep it follows them.
 WHY_NOT_SIZE = 5
-WHY_NOT_DEPTH = 4
+WHY_NOT_DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -294,23 +298,24 @@ class Explainer:
         vector = self._parameter_vector(weights)
         values = self.compiled.circuit.evaluate(vector)
         evidence_probability = float(values[0])
+        if evidence_probability <= IMPOSSIBLE:
+            raise InconsistentEvidenceError("the evidence is inconsistent (its probability is 0)")
         probability = 0.0
         if self.query_output is not None:
             probability = min(1.0, float(values[self.query_output]) / evidence_probability)
-        proofs, complete = self._proofs(vector, values, k)
+        proofs, complete = self._proofs(vector, k)
         influence = self._influence(vector)
         why_not = self._why_not(probability, values, vector) if probability < 0.5 else None
         return Explanation(self.query_text, probability, self.evidence, tuple(proofs),
                            influence, why_not, complete)
 
-    def _proofs(self, vector: np.ndarray, values: np.ndarray, k: int) -> tuple[list[Proof], bool]:
+    def _proofs(self, vector: np.ndarray, k: int) -> tuple[list[Proof], bool]:
         if self.query_atom is None or k <= 0:
             return [], True
-        prior = {atom: float(values[i]) for atom, i in self.compiled.prior_outputs.items()}
-        search = _ProofSearch(self, vector, prior)
-        found, complete = search.run(self.query_atom, k)
-        proofs = [Proof(probability, self._tree(self.query_atom, decided, negs, vector))
-                  for probability, decided, negs in found]
+        found, complete = _ProofSearch(self, vector).run(self.query_atom, k)
+        proofs = [Proof(state.probability,
+                        self._tree(self.query_atom, state.decided, state.negs, vector))
+                  for state in found]
         return proofs, complete
 
     def _influence(self, vector: np.ndarray) -> tuple[Influence, ...]:
@@ -324,15 +329,34 @@ class Explainer:
         return tuple(items)
 
     def _gradient(self, vector: np.ndarray) -> np.ndarray:
-        """dP(query | evidence)/dp for every parameter, by torch's autograd."""
-        import torch
+        """dP(query | evidence)/dp for every parameter, by torch's autograd.
 
+        Without torch (an optional extra), by central differences on the circuit.
+        """
         assert self.query_output is not None
+        try:
+            import torch
+        except ImportError:
+            return self._finite_difference(vector)
         tensor = torch.tensor(vector, dtype=torch.float64, requires_grad=True)
         out = self.compiled.circuit.evaluate_torch(tensor)
-        (out[self.query_output] / out[0]).backward()
-        assert tensor.grad is not None
-        return tensor.grad.numpy()
+        probability = out[self.query_output] / out[0]
+        if not probability.requires_grad:  # the query does not depend on any probability
+            return np.zeros(len(vector))
+        (gradient,) = torch.autograd.grad(probability, tensor)
+        return np.asarray(gradient.numpy())
+
+    def _finite_difference(self, vector: np.ndarray, h: float = 1e-7) -> np.ndarray:
+        n = len(vector)
+        high = np.minimum(vector + h, 1.0)
+        low = np.maximum(vector - h, 0.0)
+        batch = np.repeat(vector[None, :], 2 * n, axis=0)
+        batch[np.arange(n), np.arange(n)] = high
+        batch[n + np.arange(n), np.arange(n)] = low
+        values = self.compiled.circuit.evaluate(batch)
+        assert self.query_output is not None
+        conditioned = values[:, self.query_output] / values[:, 0]
+        return np.asarray((conditioned[:n] - conditioned[n:]) / (high - low))
 
     def _why_not(self, probability: float, values: np.ndarray,
                  vector: np.ndarray) -> WhyNot:
@@ -365,12 +389,12 @@ class Explainer:
             return 0.0 if output is None else min(1.0, float(values[output]) / evidence)
 
         found: dict[str, Obstacle] = {}
-        frontier = [self.query_atom]
+        frontier: list[int] = [] if self.query_atom is None else [self.query_atom]
         seen: set[int] = set()
         for _ in range(WHY_NOT_DEPTH):
             next_frontier: list[int] = []
             for atom in frontier:
-                if atom is None or atom in seen:
+                if atom in seen:
                     continue
                 seen.add(atom)
                 weakest_here: tuple[float, int] | None = None
@@ -468,6 +492,32 @@ class Explainer:
         return node
 
 
+def why_not_atoms(ground: GroundProgram, query_atom: int | None) -> list[int]:
+    """The atoms whose probabilities a why-not may show: sub-goals near the query.
+
+    Those within :data:`WHY_NOT_DEPTH` rule applications of the query; the
+    circuit gets an output for each, so their number is kept small.
+    """
+    if query_atom is None:
+        return []
+    by_head = ground.clauses_by_head()
+    found = [query_atom]
+    seen = {query_atom}
+    frontier = [query_atom]
+    for _ in range(WHY_NOT_DEPTH):
+        next_frontier = []
+        for atom in frontier:
+            for clause in by_head.get(atom, ()):
+                for literal in clause.literals:
+                    target = abs(literal)
+                    if target not in seen and target not in ground.true_atoms:
+                        seen.add(target)
+                        found.append(target)
+                        next_frontier.append(target)
+        frontier = next_frontier
+    return found
+
+
 def _keep(found: dict[str, Obstacle], obstacle: Obstacle) -> None:
     old = found.get(obstacle.goal)
     if old is None or obstacle.probability < old.probability:
@@ -527,41 +577,81 @@ class _State:
 
 
 class _ProofSearch:
-    """Best-first search for the k most probable proofs."""
+    """Best-first search for the k most probable proofs.
 
-    def __init__(self, explainer: Explainer, vector: np.ndarray,
-                 prior: Mapping[int, float]) -> None:
+    A partial proof's priority is the product of its choices, an upper bound
+    of every proof that extends it. When a proof is complete, its negated goals
+    and the evidence are checked exactly on the circuit, with its choices
+    fixed: the proof is dropped if they are impossible, and otherwise queued
+    again at its final probability, so proofs still come out in order.
+    """
+
+    def __init__(self, explainer: Explainer, vector: np.ndarray) -> None:
         self.by_head = explainer.by_head
         self.true_atoms = explainer.ground.true_atoms
         self.parameter_index = explainer.parameter_index
+        self.parameters = explainer.compiled.parameters
+        self.circuit = explainer.compiled.circuit
+        self.prior_outputs = explainer.compiled.prior_outputs
+        self.check_evidence = bool(explainer.ground.evidence)
+        self.heads_of_choice: dict[int, list[int]] = {}
+        for i, parameter in enumerate(self.parameters):
+            self.heads_of_choice.setdefault(parameter.choice, []).append(i)
         self.vector = vector
-        self.prior = prior
 
-    def run(self, query: int, k: int) -> tuple[
-            list[tuple[float, dict[int, GroundClause | None], dict[int, float]]], bool]:
+    def run(self, query: int, k: int) -> tuple[list[_State], bool]:
         counter = itertools.count()
         start = _State(1.0, {}, {}, {}, frozenset(), ((_GOAL, query), None))
-        heap: list[tuple[float, int, _State]] = [(-1.0, -next(counter), start)]
-        found: list[tuple[float, dict[int, GroundClause | None], dict[int, float]]] = []
+        heap: list[tuple[float, int, bool, _State]] = [(-1.0, -next(counter), False, start)]
+        found: list[_State] = []
         signatures: set[frozenset[Any]] = set()
         pops = 0
         while heap and len(found) < k:
             pops += 1
             if pops > SEARCH_BUDGET:
                 return found, False
-            _, _, state = heapq.heappop(heap)
-            children = self._advance(state)
-            if children is None:  # complete
-                signature = frozenset([*state.chosen.items(),
-                                       *((-a, 0) for a in state.negs)])
+            _, _, final, state = heapq.heappop(heap)
+            if final:
+                signature = self._signature(state)
                 if signature not in signatures:
                     signatures.add(signature)
-                    found.append((state.probability, state.decided, state.negs))
+                    found.append(state)
+                continue
+            children = self._advance(state)
+            if children is None:  # complete: check it, queue it at its final probability
+                if self._finish(state):
+                    heapq.heappush(heap, (-state.probability, -next(counter), True, state))
                 continue
             for child in children:
                 if child.probability > 0.0:
-                    heapq.heappush(heap, (-child.probability, -next(counter), child))
+                    heapq.heappush(heap, (-child.probability, -next(counter), False, child))
         return found, True
+
+    def _signature(self, state: _State) -> frozenset[Any]:
+        """What the proof's leaves show: two instances of one rule look the same."""
+        choices = {(self.parameters[self.parameter_index[(c, h)]].name,
+                    self.parameters[self.parameter_index[(c, h)]].clause)
+                   for c, h in state.chosen.items()}
+        return frozenset([*choices, *(("not", atom) for atom in state.negs)])
+
+    def _finish(self, state: _State) -> bool:
+        """Price the negated goals given the proof's choices; False if the proof is impossible."""
+        if not state.negs and not self.check_evidence:
+            return True
+        vector = self.vector.copy()
+        for choice, head in state.chosen.items():
+            vector[self.heads_of_choice[choice]] = 0.0
+            vector[self.parameter_index[(choice, head)]] = 1.0
+        values = self.circuit.evaluate(vector)
+        if self.check_evidence and float(values[0]) <= IMPOSSIBLE:
+            return False
+        for atom in state.negs:
+            fails = 1.0 - float(values[self.prior_outputs[atom]])
+            if fails <= IMPOSSIBLE:
+                return False
+            state.negs[atom] = fails
+            state.probability *= fails
+        return True
 
     def _advance(self, state: _State) -> list[_State] | None:
         """Resolve goals until one needs a choice of clause; None when the proof is done."""
@@ -572,12 +662,7 @@ class _ProofSearch:
             elif kind == _NEGATION:
                 if atom in state.decided:
                     return []
-                if atom not in state.negs:
-                    fails = 1.0 - self.prior.get(atom, 0.0)
-                    state.negs[atom] = fails
-                    state.probability *= fails
-                    if state.probability <= 0.0:
-                        return []
+                state.negs[atom] = 1.0  # priced when the proof is complete
             elif atom in state.active or atom in state.negs:
                 return []  # a cycle, or the atom is also negated
             elif atom in state.decided:
@@ -599,7 +684,7 @@ class _ProofSearch:
                 if head is None:
                     probability *= float(
                         self.vector[self.parameter_index[(clause.choice, clause.index)]])
-            if any(lit > 0 and lit in state.negs or lit < 0 and -lit in state.decided
+            if any((lit > 0 and lit in state.negs) or (lit < 0 and -lit in state.decided)
                    for lit in clause.literals):
                 continue
             child = state.copy()

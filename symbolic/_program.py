@@ -25,11 +25,11 @@ from nesy.errors import (
 )
 
 from ._compile import Compiled, Parameter, compile_ground
-from ._explain import Explainer, Explanation
+from ._explain import Explainer, Explanation, why_not_atoms
 from ._ground import GroundError, GroundProgram, parse_ground
 from ._limits import Limits
-from ._rules import MetadataProblem, Rule, read_rules
 from ._prolog import EncodedTerm, PrologEngine, encode_term, engine
+from ._rules import MetadataProblem, Rule, read_rules
 from ._terms import Term, format_term
 
 if TYPE_CHECKING:
@@ -417,7 +417,7 @@ class Program:
         query_atom = answers[0] if answers else None
         negated = sorted({-lit for clause in ground.clauses for lit in clause.literals
                           if lit < 0})
-        atoms = [atom for atom in ground.atoms if atom not in ground.true_atoms]
+        atoms = why_not_atoms(ground, query_atom)
         compiled = compile_ground(ground, self._slots, [1], deadline, atoms=atoms,
                                   prior_atoms=negated)
         parameters = CompiledQuery(compiled, compiled.answers, frozenset(self._fact_names))

@@ -40,6 +40,7 @@ class PrologEngine:
         self._started = threading.Event()
         self._start_error: BaseException | None = None
         self._counter = 0
+        self._closed = False
         self._lock = threading.Lock()
         self._thread.start()
         self._started.wait()
@@ -79,6 +80,9 @@ class PrologEngine:
         """Run ``function`` on the Prolog thread and return its result."""
         if threading.current_thread() is self._thread:
             return function()
+        if self._closed or not self._thread.is_alive():
+            # e.g. a program garbage-collected at exit after the engine shut down
+            raise NesyError("the Prolog engine has shut down")
         future: Future[_T] = Future()
         self._jobs.put((function, future))
         return future.result()
@@ -95,13 +99,14 @@ class PrologEngine:
 
     def close(self) -> None:
         """Shut SWI-Prolog down from its own thread (quietly, unlike a cleanup elsewhere)."""
-        if not self._thread.is_alive():
+        if self._closed or not self._thread.is_alive():
             return
         from pyswip.core import PL_cleanup
 
         try:
             self.submit(lambda: PL_cleanup(0))
         finally:
+            self._closed = True
             self._jobs.put(None)
             self._thread.join(timeout=5)
 

@@ -78,8 +78,8 @@ def read_rules(
     """
     lines = text.split("\n")
     line_starts = [0]
-    for line in lines[:-1]:
-        line_starts.append(line_starts[-1] + len(line) + 1)
+    for text_line in lines[:-1]:
+        line_starts.append(line_starts[-1] + len(text_line) + 1)
     problems: list[MetadataProblem] = []
     blocks = _blocks(lines, name, problems)
     block_ending_at = {block.end_line: block for block in blocks}

@@ -223,7 +223,8 @@ rec(K, H, Lits) :-
     ;   throw(nesy_error(nonground, -1, K, 'the clause derives the non-ground atom ~q'-[H]))
     ),
     atom_id(H, HId),
-    lit_ids(Lits, LIds),
+    reverse(Lits, Body),              % the translation collects literals last first
+    lit_ids(Body, LIds),
     add_clause(HId, 0, 0, LIds, K).
 
 %!  rec_choice(+Clause, +I, +Head, +Literals, +Key, +Spec) is det.
@@ -244,7 +245,8 @@ rec_choice(K, I, H, Lits, Key, Spec) :-
     ;   true
     ),
     atom_id(H, HId),
-    lit_ids(Lits, LIds),
+    reverse(Lits, Body),
+    lit_ids(Body, LIds),
     add_clause(HId, CId, I, LIds, K).
 
 new_choice(slot, _, _).

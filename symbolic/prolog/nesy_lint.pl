@@ -15,6 +15,7 @@ The report is one text, one record a line:
 
     E <where> <severity> <code> <message>   a problem at an offset or Line:Column
     U <where> <name/arity>                  a call or query of an undefined predicate
+    X <start> <end>                         text that did not parse (a syntax error)
     P <name/arity>                          a predicate of the file or a safe built-in
     K <start> <end>                         where a clause starts and ends (offsets)
 
@@ -25,6 +26,8 @@ over the P records, and reads the %! metadata of the clauses at K.
 :- use_module(library(lists)).
 :- use_module(library(apply)).
 :- use_module(library(ugraphs)).
+:- use_module(library(assoc)).
+:- use_module(library(ordsets)).
 :- use_module(library(error)).
 :- use_module(nesy_builtins).
 
@@ -33,6 +36,7 @@ over the P records, and reads the %! metadata of the clauses at K.
 :- dynamic
     problem/4,                        % Where, Severity, Code, Message
     undefined_at/2,                   % Where, Name/Arity
+    unread/2,                         % Start, End of a term with a syntax error
     defined_pred/1,                   % Name/Arity
     call_edge/4.                      % FromPI, ToPI, Sign, Offset
 
@@ -48,6 +52,7 @@ nesy_check(Text, Report) :-
 cleanup :-
     retractall(problem(_, _, _, _)),
     retractall(undefined_at(_, _)),
+    retractall(unread(_, _)),
     retractall(defined_pred(_)),
     retractall(call_edge(_, _, _, _)).
 
@@ -57,7 +62,9 @@ check_text(Text, Report) :-
     forall(member(C, Clauses), define(C)),
     forall(member(C, Clauses), guarded(C, check_clause(C))),
     forall(member(R, Requests), check_request(R)),
-    program_checks(Clauses, Requests),
+    catch(program_checks(Clauses, Requests), E,
+          ( message_to_text(E, Message),
+            add(0, error, malformed, 'cannot check the program: ~w', [Message]) )),
     report(Clauses, Report).
 
 %   A clause the checks cannot handle is a problem of that clause, never a
@@ -108,6 +115,7 @@ read_all(S, Items) :-
     (   nonvar(E)
     ->  syntax_problem(E),
         character_count(S, After),
+        assertz(unread(Before, After)),
         (   After > Before
         ->  read_all(S, Items)
         ;   Items = []
@@ -168,29 +176,30 @@ classify(T, Pos, _, none) :-
     var(T), !,
     pos_start(Pos, Offset),
     add(Offset, error, malformed, 'a clause cannot be a variable', []).
-classify((:- D), Pos, _, none) :- !,
+classify((:- D), Pos, vars(Names, _), none) :- !,
     arg_pos(Pos, 1, DPos),
     pos_start(DPos, Offset),
-    directive(D, Offset).
-classify(query(Q), Pos, _, Kind) :- !,
+    directive(D, Offset, Names).
+classify(query(Q), Pos, vars(Names, _), Kind) :- !,
     arg_pos(Pos, 1, QPos),
     pos_start(QPos, Offset),
-    (   callable(Q)
+    (   callable(Q), \+ zero_arity(Q)
     ->  Kind = request(request(query, Q, Offset))
-    ;   add(Offset, error, malformed, 'query/1 needs an atom, not ~q', [Q]),
+    ;   term_text(Q, Names, Text),
+        add(Offset, error, malformed, 'query/1 needs an atom, not ~w', [Text]),
         Kind = none
     ).
-classify(evidence(A), Pos, _, Kind) :- !,
+classify(evidence(A), Pos, vars(Names, _), Kind) :- !,
     arg_pos(Pos, 1, APos),
-    evidence_request(A, APos, Kind).
-classify(evidence(A, V), Pos, _, Kind) :- !,
+    evidence_request(A, APos, Names, Kind).
+classify(evidence(A, V), Pos, vars(Names, _), Kind) :- !,
     arg_pos(Pos, 1, APos),
     (   memberchk(V, [true, false, 1, 0])
     ->  true
     ;   arg_pos(Pos, 2, VPos), pos_start(VPos, VOffset),
         add(VOffset, error, malformed, 'evidence value must be true or false, not ~q', [V])
     ),
-    evidence_request(A, APos, Kind).
+    evidence_request(A, APos, Names, Kind).
 classify(T, Pos, Vars, clause(clause(Heads, B, BPos, Ann, Start, End, T, Pos, Vars))) :-
     pos_start(Pos, Start),
     pos_end(Pos, End),
@@ -198,36 +207,41 @@ classify(T, Pos, Vars, clause(clause(Heads, B, BPos, Ann, Start, End, T, Pos, Va
     ->  arg_pos(Pos, 1, HPos), arg_pos(Pos, 2, BPos)
     ;   H = T, B = true, HPos = Pos, BPos = Pos
     ),
-    (   heads(H, HPos, Heads, Ann)
+    Vars = vars(Names, _),
+    (   heads(H, HPos, Names, Heads, Ann)
     ->  true
     ;   Heads = [], Ann = det
-    ),
-    check_body_term(B, BPos).
+    ).
 
-evidence_request(A, APos, Kind) :-
+evidence_request(A, APos, Names, Kind) :-
     pos_start(APos, Offset),
     (   nonvar(A), A = (\+ B)
-    ->  arg_pos(APos, 1, BPos), pos_start(BPos, BOffset),
-        evidence_request(B, BPos, Kind0),
-        ( Kind0 = request(request(evidence, B, _)) -> Kind = request(request(evidence, B, BOffset))
-        ; Kind = Kind0 )
-    ;   callable(A)
-    ->  Kind = request(request(evidence, A, Offset))
-    ;   add(Offset, error, malformed, 'evidence needs an atom, not ~q', [A]),
+    ->  arg_pos(APos, 1, BPos),
+        evidence_request(B, BPos, Names, Kind)
+    ;   callable(A), \+ zero_arity(A)
+    ->  Kind = request(request(evidence, A, Offset)),
+        (   ground(A)
+        ->  true
+        ;   term_text(A, Names, Text),
+            add(Offset, error, malformed, 'evidence ~w is not ground', [Text])
+        )
+    ;   term_text(A, Names, Text),
+        add(Offset, error, malformed, 'evidence needs an atom, not ~w', [Text]),
         Kind = none
     ).
 
-check_body_term(B, BPos) :-
-    (   var(B)
-    ->  true
-    ;   callable(B)
-    ->  true
-    ;   pos_start(BPos, Offset),
-        add(Offset, error, malformed, 'a clause body must be a goal, not ~q', [B])
-    ).
+%   A term as written, with its variable names (and _ for the anonymous ones).
+term_text(T, Names, Text) :-
+    copy_term(T-Names, T1-Names1),
+    maplist(name_variable, Names1),
+    term_variables(T1, Anonymous),
+    maplist(=('$VAR'('_')), Anonymous),
+    format(atom(Text), '~W', [T1, [quoted(true), numbervars(true)]]).
+
+name_variable(Name=V) :- ( var(V) -> V = '$VAR'(Name) ; true ).
 
 %   The directives the loader accepts (nesy_program:directive/2).
-directive(D, Offset) :-
+directive(D, Offset, Names) :-
     (   var(D)
     ->  add(Offset, error, malformed, 'a directive cannot be a variable', [])
     ;   D = use_module(library(Lib)), atom(Lib)
@@ -235,36 +249,37 @@ directive(D, Offset) :-
         ->  true
         ;   add(Offset, error, forbidden, 'library(~w) is not available in rule files', [Lib])
         )
-    ;   functor(D, Name, Arity),
+    ;   pred_indicator(D, Name/Arity),
+        term_text(D, Names, Text),
         add(Offset, error, forbidden,
-            'directive ~q is not allowed in rule files (forbidden goal ~q/~w)', [D, Name, Arity])
+            'directive ~w is not allowed in rule files (forbidden goal ~q/~w)', [Text, Name, Arity])
     ).
 
-%!  heads(+Head, +Pos, -Heads, -Annotation) is semidet.
+%!  heads(+Head, +Pos, +Names, -Heads, -Annotation) is semidet.
 %
 %   The heads of a clause; fails (after adding a problem) when none is usable.
-heads(H, Pos, Heads, Ann) :-
+heads(H, Pos, Names, Heads, Ann) :-
     pos_start(Pos, Offset),
     (   var(H)
     ->  add(Offset, error, malformed, 'a clause head cannot be a variable', []),
         fail
     ;   H = (_ ; _)
-    ->  disjunction_heads(H, Pos, Heads0),
+    ->  disjunction_heads(H, Pos, Names, Heads0),
         exclude(skipped_head, Heads0, Heads),
         Heads \== [],
         Ann = prob
     ;   H = (NN :: A), nonvar(NN), nn_annotation(NN)
     ->  arg_pos(Pos, 2, APos),
-        check_head(A, APos),
+        check_head(A, APos, Names),
         check_nn(NN, Offset),
         Heads = [head(A, APos, none)],
         Ann = nn
     ;   H = (P :: A)
-    ->  prob_head(P, A, Pos, Head),
+    ->  prob_head(P, A, Pos, Names, Head),
         Head = head(_, _, Prob), Prob \== skip,
         Heads = [Head],
         Ann = prob
-    ;   check_head(H, Pos),
+    ;   check_head(H, Pos, Names),
         Heads = [head(H, Pos, none)],
         Ann = det
     ).
@@ -274,27 +289,28 @@ skipped_head(head(_, _, skip)).
 nn_annotation(nn(_, _, _, _)).
 nn_annotation(nn(_, _)).
 
-disjunction_heads(H, Pos, Heads) :-
+disjunction_heads(H, Pos, Names, Heads) :-
     (   nonvar(H), H = (L ; R)
     ->  arg_pos(Pos, 1, LPos), arg_pos(Pos, 2, RPos),
-        disjunction_heads(L, LPos, LH),
-        disjunction_heads(R, RPos, RH),
+        disjunction_heads(L, LPos, Names, LH),
+        disjunction_heads(R, RPos, Names, RH),
         append(LH, RH, Heads)
     ;   nonvar(H), H = (P :: A)
-    ->  prob_head(P, A, Pos, Head),
+    ->  prob_head(P, A, Pos, Names, Head),
         Heads = [Head]
     ;   pos_start(Pos, Offset),
+        term_text(H, Names, Text),
         add(Offset, error, malformed,
-            'each head of an annotated disjunction needs a probability (P::~q)', [H]),
+            'each head of an annotated disjunction needs a probability (P::~w)', [Text]),
         Heads = []
     ).
 
 %   A head whose atom is unusable has Prob = skip; a bad probability keeps
 %   the head (its predicate is still defined) with Prob = bad.
-prob_head(P, A, Pos, head(A, APos, Prob)) :-
+prob_head(P, A, Pos, Names, head(A, APos, Prob)) :-
     arg_pos(Pos, 1, PPos),
     arg_pos(Pos, 2, APos),
-    (   check_head(A, APos)
+    (   check_head(A, APos, Names)
     ->  probability(P, PPos, Prob)
     ;   Prob = skip
     ).
@@ -321,12 +337,21 @@ probability(P, PPos, Prob) :-
         Prob = bad
     ).
 
-check_head(H, Pos) :-
+check_head(H, Pos, Names) :-
     pos_start(Pos, Offset),
     (   var(H)
     ->  add(Offset, error, malformed, 'a clause head cannot be a variable', []), fail
-    ;   \+ callable(H)
-    ->  add(Offset, error, malformed, '~q cannot be a clause head', [H]), fail
+    ;   ( \+ callable(H) ; zero_arity(H) )
+    ->  term_text(H, Names, Text),
+        add(Offset, error, malformed, '~w cannot be a clause head', [Text]), fail
+    ;   H = (_:_)
+    ->  term_text(H, Names, Text),
+        add(Offset, error, malformed,
+            '~w cannot be a clause head: a rule file has no modules (a probability reads P::Head)',
+            [Text]), fail
+    ;   compound(H), compound_name_arity(H, '.', 2)
+    ->  term_text(H, Names, Text),
+        add(Offset, error, malformed, '~w cannot be a clause head (dict notation)', [Text]), fail
     ;   reserved_head(H)
     ->  functor(H, N, A),
         add(Offset, error, redefined, 'cannot redefine the built-in predicate ~q', [N/A]), fail
@@ -348,7 +373,14 @@ define(clause(Heads, _, _, _, _, _, _, _, _)) :-
            ( pred_indicator(H, PI),
              ( defined_pred(PI) -> true ; assertz(defined_pred(PI)) ) )).
 
-pred_indicator(H, N/A) :- functor(H, N, A).
+pred_indicator(H, N/A) :-
+    (   compound(H)
+    ->  compound_name_arity(H, N, A)
+    ;   functor(H, N, A)
+    ).
+
+%   p() is a compound of arity 0, which no predicate can take.
+zero_arity(T) :- compound(T), compound_name_arity(T, _, 0).
 
 		 /*******************************
 		 *        ONE CLAUSE AT A TIME  *
@@ -380,6 +412,9 @@ heads_term(Heads, T) :-                 % no findall: it would copy the variable
 
 head_atom(head(H, _, _), H).
 
+head_probability(head(_, _, Prob), P) :-
+    (   Prob = flexible(P0) -> P = P0 ; P = [] ).
+
 %   Every call of the body: an edge of the call graph, a safe built-in, a
 %   forbidden goal or an undefined predicate.
 calls(From, Body, BPos) :-
@@ -388,7 +423,7 @@ calls(From, Body, BPos) :-
 
 call_kind(From, G, GPos, Sign) :-
     pos_start(GPos, Offset),
-    (   \+ callable(G)
+    (   ( \+ callable(G) ; zero_arity(G) )
     ->  add(Offset, error, malformed, '~q is not a goal', [G])
     ;   pred_indicator(G, PI),
         (   defined_pred(PI)
@@ -453,15 +488,17 @@ head_safety(Heads, Body, Ann, T, Pos, Names, Singletons, Errors) :-
     term_variables(HeadsTerm, HeadVars),
     vars_not_in(HeadVars, BodyVars, Free),
     (   Ann == prob
-    ->  Errors = Free,
+    ->  maplist(head_probability, Heads, Probs),  % no findall: it would copy
+        term_variables(Probs, PVars),
+        vars_not_in(PVars, BodyVars, Unbound0),
+        vars_not_in(Unbound0, Free, Unbound),
+        append(Free, Unbound, Errors),
         forall(member(V, Free),
                ( var_offset(T, Pos, V, Offset), var_name(Names, V, Name),
                  add(Offset, error, 'unsafe-head',
                      'head variable ~w does not occur in the body: the instances of a probabilistic clause must be ground',
                      [Name]) )),
-        forall(( member(head(_, _, flexible(P)), Heads),
-                 term_variables(P, PVars),
-                 member(V, PVars), \+ var_in(V, BodyVars) ),
+        forall(member(V, Unbound),
                ( var_offset(T, Pos, V, Offset), var_name(Names, V, Name),
                  add(Offset, error, probability,
                      'the probability variable ~w is not bound by the body', [Name]) ))
@@ -540,10 +577,15 @@ safe(Call, P, O, Ns, B0, B) :-
     safe(G, P, O, Ns, B0, B).
 safe(X is E, P, _, Ns, B0, B) :- !,
     arg_pos(P, 2, PE),
+    evaluable(E, PE, Ns),
     arithmetic_safety(E, PE, Ns, B0),
     add_vars(X-E, B0, B).
 safe(G, P, _, Ns, B0, B) :-
-    compound(G), functor(G, N, 2), memberchk(N, [<, >, =<, >=, =:=, =\=]), !,
+    compound(G), compound_name_arguments(G, N, [L, R]),
+    memberchk(N, [<, >, =<, >=, =:=, =\=]), !,
+    arg_pos(P, 1, PL), arg_pos(P, 2, PR),
+    evaluable(L, PL, Ns),
+    evaluable(R, PR, Ns),
     arithmetic_safety(G, P, Ns, B0),
     add_vars(G, B0, B).
 safe(G, _, _, _, B0, B) :-
@@ -555,7 +597,7 @@ safe(G, _, _, _, B0, B) :-
 %   Built-ins that check their arguments without binding them.
 test_goal(G) :-
     callable(G),
-    functor(G, N, A),
+    pred_indicator(G, N/A),
     memberchk(N/A, [ (\=)/2, (==)/2, (\==)/2, (@<)/2, (@>)/2, (@=<)/2, (@>=)/2,
                      var/1, nonvar/1, ground/1, atom/1, number/1, integer/1, float/1,
                      atomic/1, compound/1, callable/1, is_list/1, string/1,
@@ -581,6 +623,40 @@ arithmetic_safety(E, PE, Ns, B0) :-
              add(Offset, error, 'unsafe-arithmetic',
                  'variable ~w in arithmetic is not bound by the head or an earlier goal',
                  [Name]) )).
+
+%   An expression that SWI-Prolog cannot evaluate is a type error when it runs.
+evaluable(E, P, Names) :-
+    (   not_evaluable(E, P, Bad, BadPos)
+    ->  pos_start(BadPos, Offset),
+        term_text(Bad, Names, Text),
+        add(Offset, error, arithmetic, '~w is not an arithmetic expression', [Text])
+    ;   true
+    ).
+
+not_evaluable(E, P, Bad, BadPos) :-
+    (   var(E)
+    ->  fail
+    ;   number(E)
+    ->  fail
+    ;   string(E)
+    ->  \+ string_length(E, 1), Bad = E, BadPos = P
+    ;   atom(E)
+    ->  \+ current_arithmetic_function(E), Bad = E, BadPos = P
+    ;   E = [X]
+    ->  not_evaluable(X, P, Bad, BadPos)
+    ;   compound(E)
+    ->  compound_name_arguments(E, N, Args),
+        length(Args, A),
+        functor(T, N, A),
+        (   current_arithmetic_function(T)
+        ->  nth1(I, Args, Arg),
+            arg_pos(P, I, AP),
+            not_evaluable(Arg, AP, Bad, BadPos),
+            !
+        ;   Bad = E, BadPos = P
+        )
+    ;   Bad = E, BadPos = P
+    ).
 
 add_vars(T, B0, B) :-
     term_variables(T, Vs),
@@ -616,30 +692,59 @@ program_checks(Clauses, Requests) :-
     findall(From-To, call_edge(From, To, _, _), Edges0),
     findall(PI, defined_pred(PI), Vertices),
     vertices_edges_to_ugraph(Vertices, Edges0, Graph),
-    transitive_closure(Graph, Closure),
-    stratification(Closure),
-    prob_aggregates(Clauses, Graph),
-    unreachable(Clauses, Requests, Closure).
+    transpose_ugraph(Graph, Callers),
+    list_to_assoc(Graph, Calls),
+    list_to_assoc(Callers, CalledBy),
+    stratification(Calls, CalledBy),
+    prob_aggregates(Clauses, CalledBy),
+    unreachable(Clauses, Requests, Calls).
 
-reaches(Closure, From, To) :-
-    memberchk(From-Tos, Closure),
-    memberchk(To, Tos).
+%!  reach(+Starts, +Graph, -Reached) is det.
+%
+%   The vertices reachable from Starts (included) in Graph, an assoc of
+%   vertex to neighbours; Reached is an ordered set.
+reach(Starts, Graph, Reached) :-
+    empty_assoc(Seen0),
+    reach_(Starts, Graph, Seen0, Seen),
+    assoc_to_keys(Seen, Reached).
+
+reach_([], _, Seen, Seen).
+reach_([V|Vs], Graph, Seen0, Seen) :-
+    (   get_assoc(V, Seen0, _)
+    ->  reach_(Vs, Graph, Seen0, Seen)
+    ;   put_assoc(V, Seen0, true, Seen1),
+        (   get_assoc(V, Graph, Next) -> true ; Next = [] ),
+        append(Next, Vs, Todo),
+        reach_(Todo, Graph, Seen1, Seen)
+    ).
 
 %   A negative edge From -> To on a cycle (To reaches From) breaks the
 %   stratification; the cycle is every predicate between To and From.
-stratification(Closure) :-
+stratification(Calls, CalledBy) :-
     findall(From-To, call_edge(From, To, neg, _), NegEdges0),
     sort(NegEdges0, NegEdges),
     forall(( member(From-To, NegEdges),
-             once(( From == To ; reaches(Closure, To, From) )) ),
-           ( findall(P, ( member(P-_, Closure), reaches(Closure, To, P),
-                          reaches(Closure, P, From) ), Cycle0),
+             reach([To], Calls, FromTo),
+             ord_memberchk(From, FromTo) ),
+           ( reach([From], CalledBy, ToFrom),
+             ord_intersection(FromTo, ToFrom, Cycle0),
              sort([From, To|Cycle0], Cycle),
-             pi_list(Cycle, Names),
+             cycle_names(Cycle, Names),
              once(call_edge(From, To, neg, Offset)),
              add(Offset, error, 'not-stratified',
                  'the program is not stratified: ~w form a cycle through negation (~q calls \\+ ~q)',
                  [Names, From, To]) )).
+
+%   A long cycle is named by its first predicates.
+cycle_names(Cycle, Names) :-
+    length(Cycle, N),
+    (   N > 12
+    ->  length(First, 10), append(First, _, Cycle),
+        pi_list(First, Names0),
+        More is N - 10,
+        format(atom(Names), '~w and ~d more', [Names0, More])
+    ;   pi_list(Cycle, Names)
+    ).
 
 pi_list(PIs, Text) :-
     maplist(pi_text, PIs, Ts),
@@ -648,12 +753,11 @@ pi_list(PIs, Text) :-
 pi_text(N/A, T) :- format(atom(T), '~q/~w', [N, A]).
 
 %   findall/3, forall/2 and aggregate_all/3 run over deterministic goals only.
-prob_aggregates(Clauses, Graph) :-
+prob_aggregates(Clauses, CalledBy) :-
     findall(PI, ( member(clause(Heads, _, _, Ann, _, _, _, _, _), Clauses), Ann \== det,
                   member(head(H, _, _), Heads), pred_indicator(H, PI) ), Prob0),
     sort(Prob0, ProbBase),
-    transpose_ugraph(Graph, Callers),
-    reachable_all(ProbBase, Callers, Prob),
+    reach(ProbBase, CalledBy, Prob),
     forall(( member(clause(_, Body, BPos, _, _, _, _, _, _), Clauses),
              scoped_goal(Body, BPos, What, Inner, InnerPos, Where),
              once(( body_goal(Inner, InnerPos, pos, G, _, _), callable(G),
@@ -663,9 +767,6 @@ prob_aggregates(Clauses, Graph) :-
                  'the goal of ~w depends on probabilistic facts; ~w is only allowed over deterministic goals',
                  [What, What]) )).
 
-reachable_all(Starts, Graph, Reached) :-
-    findall(R, ( member(S, Starts), reachable(S, Graph, Rs), member(R, Rs) ), Reached0),
-    sort(Reached0, Reached).
 
 %   The findall/3, forall/2 and aggregate_all/3 goals anywhere in a body.
 scoped_goal(B, P, What, Inner, InnerPos, Where) :-
@@ -684,19 +785,18 @@ scope(forall(C, A), P, forall/2, (C, A), term_position(0, 0, 0, 0, [PC, PA]), P)
     arg_pos(P, 1, PC), arg_pos(P, 2, PA).
 scope(aggregate_all(_, G, _), P, aggregate_all/3, G, PG, PG) :- arg_pos(P, 2, PG).
 
-%   Clauses that no query or evidence depends on (when the file has any).
+%   Clauses that no query or evidence depends on (when the file has any,
+%   and all of it parses: otherwise the call graph misses edges).
 unreachable(_, [], _) :- !.
-unreachable(Clauses, Requests, Closure) :-
-    findall(PI, ( member(request(_, A, _), Requests), pred_indicator(A, PI) ), Targets0),
-    sort(Targets0, Targets),
-    findall(PI, ( member(T, Targets),
-                  ( PI = T ; memberchk(T-Tos, Closure), member(PI, Tos) ) ), Reached0),
-    sort(Reached0, Reached),
+unreachable(_, _, _) :- unread(_, _), !.
+unreachable(Clauses, Requests, Calls) :-
+    findall(PI, ( member(request(_, A, _), Requests), pred_indicator(A, PI) ), Targets),
+    reach(Targets, Calls, Reached),
     forall(( member(clause(Heads, _, _, _, Start, _, _, _, _), Clauses),
              Heads \== [],
              findall(PI, ( member(head(H, _, _), Heads), pred_indicator(H, PI) ), PIs0),
              sort(PIs0, PIs),
-             \+ ( member(PI, PIs), memberchk(PI, Reached) ) ),
+             \+ ( member(PI, PIs), ord_memberchk(PI, Reached) ) ),
            ( pi_list(PIs, Names),
              add(Start, warning, unreachable,
                  'no query or evidence depends on ~w: the clause is never used', [Names]) )).
@@ -714,7 +814,8 @@ report(Clauses, Report) :-
     findall(R, ( member(N/A, PIs), format(atom(R), 'P ~q/~w', [N, A]) ), Ps),
     findall(R, ( member(clause(_, _, _, _, Start, End, _, _, _), Clauses),
                  format(atom(R), 'K ~d ~d', [Start, End]) ), Ks),
-    append([Es, Us, Ps, Ks], All),
+    findall(R, ( unread(Start, End), format(atom(R), 'X ~d ~d', [Start, End]) ), Xs),
+    append([Es, Us, Ps, Ks, Xs], All),
     atomic_list_concat(All, '\n', Report0),
     atom_string(Report0, Report).
 

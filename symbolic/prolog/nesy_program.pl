@@ -70,10 +70,10 @@ nesy_load(M, Text, Report) :-
     ),
     findall(R, error_record(R), Errors),
     (   Errors == [], nonvar(Records)
-    ->  true
-    ;   Records = []
+    ->  Kept = Records
+    ;   Kept = []
     ),
-    append(Errors, Records, All),
+    append(Errors, Kept, All),
     atomic_list_concat(All, '\n', Report0),
     atom_string(Report0, Report),
     cleanup_analysis(M).
@@ -348,6 +348,9 @@ check_head(H, Offset) :-
     ->  error(Offset, program, 'a clause head cannot be a variable', []), fail
     ;   \+ callable(H)
     ->  error(Offset, program, '~q cannot be a clause head', [H]), fail
+    ;   H = (_:_)
+    ->  error(Offset, program, '~q cannot be a clause head (a probability is written P::Head)',
+              [H]), fail
     ;   reserved_head(H)
     ->  functor(H, N, A),
         error(Offset, program, 'cannot redefine the built-in predicate ~q', [N/A]), fail
@@ -565,8 +568,11 @@ translate_clause(M, clause(K, Heads, Body, Ann, Offset, BPos)) :-
     ;   KeyVars = KeyVars0
     ),
     Key =.. [k|KeyVars],
-    forall(nth1(I, Heads, head(H, Prob, _)),
-           translate_head(M, K, I, H, Prob, Heads, Body, BPos, Ann, Key, Offset)).
+    forall(nth1(I, Heads, head(H, Prob0, _)),
+           (   memberchk(head(_, flexible(_), _), Heads), Prob0 = const(_)
+           ->  translate_head(M, K, I, H, flexible(_), Heads, Body, BPos, Ann, Key, Offset)
+           ;   translate_head(M, K, I, H, Prob0, Heads, Body, BPos, Ann, Key, Offset)
+           )).
 
 heads_term(Heads, T) :-                 % no findall: it would copy the variables
     maplist(head_atom, Heads, Hs),

@@ -53,3 +53,68 @@ def test_missing_file_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["frobnicate"]) == 2
     assert main(["query"]) == 2
     assert "nesy query" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ nesy check
+
+CHECK = ROOT / "tests" / "symbolic" / "check"
+
+
+def test_check_clean_file_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(CHECK / "clean.pl")]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "0 errors, 0 warnings in 1 file\n"
+
+
+def test_check_errors_exit_1_in_the_documented_format(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = CHECK / "undefined.pl"
+    assert main(["check", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        f"{path}:8:25: error: unknown predicate smokes/1 (did you mean smoker/1?) [undefined]",
+        f"{path}:9:7: error: unknown predicate cancer_risk/1 (did you mean cancer/1?) "
+        "[undefined]",
+    ]
+    assert err == "2 errors, 0 warnings in 1 file\n"
+
+
+def test_check_only_warnings_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(CHECK / "singleton.pl")]) == 0
+    out, err = capsys.readouterr()
+    assert out.endswith("[singleton]\n") and len(out.splitlines()) == 1
+    assert err == "0 errors, 1 warning in 1 file\n"
+
+
+def test_check_folder_is_sorted_by_path_line_and_column(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "b.pl").write_text("q :- nothing.\nquery(q).\np(X) :- r(Y), zz.\nr(1).\n")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "rules.pl").write_text("0.5::h(X) :- true.\nquery(h(1)).\n")
+    assert main(["check", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    keys = []
+    for line in lines:
+        path, row, column, _ = line.split(":", 3)
+        keys.append((path, int(row), int(column)))
+    assert keys == sorted(keys)
+    assert [(Path(k[0]).name, k[1], k[2]) for k in keys] == [
+        ("rules.pl", 1, 8), ("b.pl", 1, 6), ("b.pl", 3, 1), ("b.pl", 3, 3), ("b.pl", 3, 11),
+        ("b.pl", 3, 15), ("b.pl", 4, 1)]
+    assert all(line.endswith("]") and (": error: " in line or ": warning: " in line)
+               for line in lines)
+    assert err == "3 errors, 4 warnings in 2 files\n"
+
+
+@pytest.mark.parametrize("args, match", [
+    (["check", "/nonexistent/rules"], "nesy check: no such file or folder: /nonexistent/rules"),
+    (["check"], "nesy check: the following arguments are required: PATH"),
+])
+def test_check_bad_usage_exits_2_with_one_line(args: list[str], match: str) -> None:
+    run = subprocess.run([sys.executable, "-m", "apps.cli", *args],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert run.stderr.strip() == match
