@@ -144,18 +144,50 @@ class Circuit:
             p = p.unsqueeze(0)
         q = self._conditional_torch(p)
         values = torch.ones(p.shape[0], 1, dtype=p.dtype, device=p.device)
-        order = np.zeros(len(self.var), dtype=np.int64)  # node index -> column in values
-        column = 1
-        for nodes in self.levels:
-            qv = q[:, torch.as_tensor(self.var[nodes], device=p.device)]
-            hi = _deref_torch(values, self.high[nodes], order, p.device)
-            lo = _deref_torch(values, self.low[nodes], order, p.device)
-            level = qv * hi + (1.0 - qv) * lo
-            order[nodes] = np.arange(column, column + len(nodes))
-            column += len(nodes)
-            values = torch.cat([values, level], dim=1)
-        out = _deref_torch(values, self.outputs, order, p.device)
+        for var, high, high_negated, low, low_negated in self._torch_plan(p.device):
+            qv = q[:, var]
+            hi = values[:, high]
+            hi = torch.where(high_negated, 1.0 - hi, hi)
+            lo = values[:, low]
+            lo = torch.where(low_negated, 1.0 - lo, lo)
+            values = torch.cat([values, qv * hi + (1.0 - qv) * lo], dim=1)
+        columns, negated = self._torch_outputs(p.device)
+        raw = values[:, columns]
+        out = torch.where(negated, 1.0 - raw, raw)
         return out.squeeze(0) if squeeze else out
+
+    def _torch_plan(self, device: Any) -> list[tuple[Any, ...]]:
+        """Per height, index tensors into the growing value matrix (built once per device)."""
+        key = str(device)
+        cache = self._torch_cache
+        if key not in cache:
+            import torch
+
+            order = np.zeros(len(self.var), dtype=np.int64)  # node -> column of values
+            column = 1
+            plan = []
+            for nodes in self.levels:
+                def tensor(a: np.ndarray) -> Any:
+                    return torch.as_tensor(a, device=device)
+                plan.append((tensor(self.var[nodes]),
+                             tensor(order[self.high[nodes] >> 1]),
+                             tensor((self.high[nodes] & 1).astype(bool)),
+                             tensor(order[self.low[nodes] >> 1]),
+                             tensor((self.low[nodes] & 1).astype(bool))))
+                order[nodes] = np.arange(column, column + len(nodes))
+                column += len(nodes)
+            outputs = (torch.as_tensor(order[self.outputs >> 1], device=device),
+                       torch.as_tensor((self.outputs & 1).astype(bool), device=device))
+            cache[key] = (plan, outputs)
+        return cache[key][0]
+
+    def _torch_outputs(self, device: Any) -> tuple[Any, Any]:
+        self._torch_plan(device)
+        return self._torch_cache[str(device)][1]
+
+    @cached_property
+    def _torch_cache(self) -> dict[str, Any]:
+        return {}
 
     def _conditional_torch(self, p: torch.Tensor) -> torch.Tensor:
         import torch
@@ -179,12 +211,3 @@ def _deref(values: np.ndarray, refs: np.ndarray) -> Any:
     raw = values[..., refs >> 1]
     negated = (refs & 1).astype(bool)
     return np.where(negated, 1.0 - raw, raw)
-
-
-def _deref_torch(values: Any, refs: np.ndarray, order: np.ndarray, device: Any) -> Any:
-    import torch
-
-    columns = torch.as_tensor(order[refs >> 1], device=device)
-    negated = torch.as_tensor((refs & 1).astype(bool), device=device)
-    raw = values[:, columns]
-    return torch.where(negated, 1.0 - raw, raw)
