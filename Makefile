@@ -40,6 +40,7 @@ test: lint
 
 bench: setup
 	$(PY) benchmarks/vs_problog.py
+	$(PY) benchmarks/explain.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -14,6 +14,14 @@ echo "== the same answers as JSON"
 echo "\$ nesy query examples/programs/alarm.pl --json"
 $NESY query examples/programs/alarm.pl --json
 echo
+echo "== an explanation: proofs with the rules that fired, influence, why not"
+echo "\$ nesy explain examples/programs/screening.pl 'biopsy(bob)'"
+$NESY explain examples/programs/screening.pl 'biopsy(bob)'
+echo
+echo "== the rule checker reports every problem of a file at once"
+echo "\$ nesy check tests/symbolic/check/undefined.pl"
+$NESY check tests/symbolic/check/undefined.pl || true
+echo
 echo "== re-evaluating a compiled circuit with new probabilities (Python API)"
 .venv/bin/python - <<'PY'
 from symbolic import Program
