@@ -18,6 +18,7 @@ from typing import Any
 
 from nesy.errors import InputError, Location
 
+from ._program import read_source
 from ._prolog import engine
 from ._rules import read_rules
 
@@ -98,14 +99,7 @@ def check_string(text: str, name: str = "<string>") -> list[Diagnostic]:
 
 def check_file(path: str | Path) -> list[Diagnostic]:
     """Every problem of one rule file (see :func:`check_string`)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(f"no such file: {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
-    return check_string(text, str(path))
+    return check_string(read_source(path), str(path))
 
 
 def check_path(path: str | Path) -> list[Diagnostic]:

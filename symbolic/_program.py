@@ -203,14 +203,7 @@ class Program:
     @classmethod
     def from_file(cls, path: str | Path, limits: Limits | None = None) -> Program:
         """Load a program from a ``.pl`` file."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise InputError(f"no such file: {path}") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {path}: {exc}") from exc
-        return cls(text, str(path), limits)
+        return cls(read_source(path), str(path), limits)
 
     def close(self) -> None:
         """Drop the program's clauses from Prolog (also done when it is garbage collected)."""
@@ -446,6 +439,17 @@ class Program:
                              field="query")
         return next(iter(result.values()), 0.0)
 
+
+
+def read_source(path: str | Path) -> str:
+    """The text of a rule file; a missing or unreadable file is an :class:`InputError`."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(f"no such file: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
 
 
 def _goal(goal: Any, what: str) -> Any:

@@ -30,6 +30,7 @@ over the P records, and reads the %! metadata of the clauses at K.
 :- use_module(library(ordsets)).
 :- use_module(library(error)).
 :- use_module(nesy_builtins).
+:- use_module(nesy_program, [pos_start/2, pos_end/2, arg_pos/3]).
 
 :- op(1000, xfx, ::).
 
@@ -826,21 +827,6 @@ problem_record(R) :-
 		 /*******************************
 		 *           POSITIONS          *
 		 *******************************/
-
-pos_start(Pos, 0) :- var(Pos), !.
-pos_start(From-_, From) :- !.
-pos_start(Pos, From) :- compound(Pos), arg(1, Pos, From), integer(From), !.
-pos_start(_, 0).
-
-pos_end(Pos, 0) :- var(Pos), !.
-pos_end(_-To, To) :- !.
-pos_end(Pos, To) :- compound(Pos), arg(2, Pos, To), integer(To), !.
-pos_end(_, 0).
-
-arg_pos(Pos, _, Pos) :- var(Pos), !.
-arg_pos(parentheses_term_position(_, _, In), N, AP) :- !, arg_pos(In, N, AP).
-arg_pos(term_position(_, _, _, _, Args), N, AP) :- nth1(N, Args, AP), !.
-arg_pos(Pos, _, Pos).
 
 %!  var_offset(+Term, +Pos, +Var, -Offset) is det.
 %

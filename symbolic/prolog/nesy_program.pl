@@ -3,7 +3,10 @@
             nesy_unload/1,            % +Module
             nesy_unload_text/2,       % +Module, -Empty
             nesy_read_goal/3,         % +Text, -Goal, -Error
-            inst_head/3               % +Head, ?Record, -InstanceHead
+            inst_head/3,              % +Head, ?Record, -InstanceHead
+            pos_start/2,              % +Position, -StartOffset
+            pos_end/2,                % +Position, -EndOffset
+            arg_pos/3                 % +Position, +N, -ArgPosition
           ]).
 
 /** <module> Reading a ProbLog program and translating it for grounding
