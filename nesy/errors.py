@@ -34,13 +34,17 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Location:
-    """Where something is in a source file: 1-based line and column."""
+    """Where something is in a source file: 1-based line and column, when known."""
 
     file: str
-    line: int
-    column: int
+    line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        if self.column is None:
+            return f"{self.file}:{self.line}"
         return f"{self.file}:{self.line}:{self.column}"
 
     def to_dict(self) -> dict[str, object]:

@@ -77,8 +77,8 @@ class Diagnostic:
         return f"{self.location}: {self.severity}: {self.message} [{self.code}]"
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.location.file, self.location.line, self.location.column, self.code,
-                self.message)
+        return (self.location.file, self.location.line or 0, self.location.column or 0,
+                self.code, self.message)
 
 
 def check_string(text: str, name: str = "<string>") -> list[Diagnostic]:

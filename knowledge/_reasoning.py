@@ -1,0 +1,150 @@
+"""Ontology reasoning: the RDFS that rules need, as a handful of SPARQL updates.
+
+The subset: ``rdfs:subClassOf`` and ``rdfs:subPropertyOf`` (transitive), their
+consequences for ``rdf:type`` and property values, ``rdfs:domain`` and
+``rdfs:range``; optionally ``owl:sameAs`` (symmetric, transitive). Each rule is one
+``INSERT ... WHERE`` with property paths for the transitive closures, run by the
+store itself (Oxigraph: in Rust), in an order that reaches the fixpoint in one pass
+for this subset. Inferred triples go to the named graph :data:`INFERRED`, so an
+explanation can say a fact was inferred. Results are cached by the content hash of
+what was loaded; full OWL-RL (``owlrl``, forward chaining in Python) stays available.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from nesy.errors import KnowledgeError
+
+from ._graph import INFERRED, KnowledgeGraph
+
+__all__ = ["RDFS_RULES", "owl_rl_closure", "rdfs_closure"]
+
+_PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+"""
+
+#: The rules, in the order that reaches the fixpoint: (name, SPARQL UPDATE).
+RDFS_RULES: tuple[tuple[str, str], ...] = (
+    ("subPropertyOf is transitive (rdfs5)", """
+INSERT { GRAPH <%(g)s> { ?p rdfs:subPropertyOf ?r } }
+%(using)s
+WHERE { ?p rdfs:subPropertyOf/rdfs:subPropertyOf+ ?r
+        FILTER NOT EXISTS { ?p rdfs:subPropertyOf ?r } }"""),
+    ("subClassOf is transitive (rdfs11)", """
+INSERT { GRAPH <%(g)s> { ?c rdfs:subClassOf ?e } }
+%(using)s
+WHERE { ?c rdfs:subClassOf/rdfs:subClassOf+ ?e
+        FILTER NOT EXISTS { ?c rdfs:subClassOf ?e } }"""),
+    ("a value of a property is one of its super-properties (rdfs7)", """
+INSERT { GRAPH <%(g)s> { ?s ?q ?o } }
+%(using)s
+WHERE { ?p rdfs:subPropertyOf ?q . ?s ?p ?o
+        FILTER (?p != ?q)
+        FILTER NOT EXISTS { ?s ?q ?o } }"""),
+    ("the domain of a property types its subjects (rdfs2)", """
+INSERT { GRAPH <%(g)s> { ?s rdf:type ?c } }
+%(using)s
+WHERE { ?p rdfs:domain ?c . ?s ?p ?o
+        FILTER NOT EXISTS { ?s rdf:type ?c } }"""),
+    ("the range of a property types its objects (rdfs3)", """
+INSERT { GRAPH <%(g)s> { ?o rdf:type ?c } }
+%(using)s
+WHERE { ?p rdfs:range ?c . ?s ?p ?o
+        FILTER (!isLiteral(?o))
+        FILTER NOT EXISTS { ?o rdf:type ?c } }"""),
+    ("an instance of a class is one of its super-classes (rdfs9)", """
+INSERT { GRAPH <%(g)s> { ?s rdf:type ?d } }
+%(using)s
+WHERE { ?c rdfs:subClassOf ?d . ?s rdf:type ?c
+        FILTER (?c != ?d)
+        FILTER NOT EXISTS { ?s rdf:type ?d } }"""),
+)
+
+_SAME_AS = (
+    ("sameAs is symmetric", """
+INSERT { GRAPH <%(g)s> { ?b owl:sameAs ?a } }
+%(using)s
+WHERE { ?a owl:sameAs ?b FILTER NOT EXISTS { ?b owl:sameAs ?a } }"""),
+    ("sameAs is transitive", """
+INSERT { GRAPH <%(g)s> { ?a owl:sameAs ?c } }
+%(using)s
+WHERE { ?a owl:sameAs/owl:sameAs+ ?c FILTER (?a != ?c)
+        FILTER NOT EXISTS { ?a owl:sameAs ?c } }"""),
+    ("what holds of a thing holds of the same thing", """
+INSERT { GRAPH <%(g)s> { ?b ?p ?o } }
+%(using)s
+WHERE { ?a owl:sameAs ?b . ?a ?p ?o FILTER (?p != owl:sameAs)
+        FILTER NOT EXISTS { ?b ?p ?o } }"""),
+)
+_VERSION = "rdfs-1"
+
+
+def rdfs_closure(kg: KnowledgeGraph, same_as: bool = False,
+                 cache_dir: str | Path | None = None) -> int:
+    """Add the RDFS consequences of the graph to it; the number of triples added.
+
+    With a ``cache_dir`` (default: ``$NESY_CACHE/rdfs`` when ``NESY_CACHE`` is set), the
+    inferred triples are kept under the graph's content hash and read back next time.
+
+    >>> kg = KnowledgeGraph()
+    >>> _ = kg.load_string('''@prefix ex: <http://example.org/> .
+    ...     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    ...     ex:Carcinoma rdfs:subClassOf ex:Malignancy . ex:Malignancy rdfs:subClassOf ex:Finding .
+    ...     ex:f1 a ex:Carcinoma .''')
+    >>> rdfs_closure(kg)
+    3
+    """
+    graph = ox.NamedNode(INFERRED)
+    cache = _cache_file(kg, same_as, cache_dir)
+    if cache is not None and cache.exists():
+        before = len(kg)
+        kg.load(cache, format="nquads")
+        return len(kg) - before
+    before = len(kg)
+    rules = RDFS_RULES + (_SAME_AS if same_as else ())
+    # The WHERE clauses read the merge of every graph (SPARQL's USING), inferred included.
+    graphs = sorted(set(kg.sources()) | {INFERRED})
+    using = "\n".join(f"USING <{g}>" for g in graphs if g != "default")
+    for _ in range(2 if same_as else 1):  # sameAs copies can feed the RDFS rules again
+        for name, update in rules:
+            try:
+                kg.update(_PREFIXES + update % {"g": INFERRED, "using": using})
+            except KnowledgeError as exc:
+                raise KnowledgeError(f"RDFS rule '{name}' failed: {exc}") from exc
+    added = len(kg) - before
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        quads = list(kg.quads(None, None, None, graph))
+        data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+        temporary = cache.with_suffix(".tmp")
+        temporary.write_bytes(data)
+        temporary.replace(cache)  # whole files only
+    return added
+
+
+def owl_rl_closure(kg: KnowledgeGraph) -> int:
+    """Full OWL 2 RL through ``owlrl`` (forward chaining in Python: slow on big graphs)."""
+    try:
+        import owlrl
+    except ImportError as exc:
+        raise KnowledgeError("OWL-RL reasoning needs the owlrl package") from exc
+    dataset = kg.rdflib
+    before = len(kg)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(dataset)
+    return len(kg) - before
+
+
+def _cache_file(kg: KnowledgeGraph, same_as: bool,
+                cache_dir: str | Path | None) -> Path | None:
+    if cache_dir is None:
+        root = os.environ.get("NESY_CACHE")
+        if not root:
+            return None
+        cache_dir = Path(root) / "rdfs"
+    name = f"{kg.content_hash}-{_VERSION}{'-sameas' if same_as else ''}.nq"
+    return Path(cache_dir) / name
