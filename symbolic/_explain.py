@@ -288,6 +288,7 @@ class Explainer:
         self.support = _deterministic_support(ground.true_atoms, self.by_head)
         self.parameter_index = {(p.choice, p.head): i
                                 for i, p in enumerate(compiled.parameters)}
+        self.parameter_names = frozenset(p.name for p in compiled.parameters)
         query_outputs = [i + 1 for i, name in enumerate(compiled.answers)
                          if name == ground.atoms.get(query_atom or -1)]
         self.query_output = query_outputs[0] if query_outputs else None
@@ -438,7 +439,8 @@ class Explainer:
         if parameter.net is not None:
             return Source("neural", rule.id if rule else None,
                           str(rule.location) if rule else None, {"model": parameter.net})
-        kind = "program" if self.clause_kinds.get(parameter.clause) == "fact" else "rule"
+        kind = {"fact": "program", "external": "external"}.get(
+            self.clause_kinds.get(parameter.clause, ""), "rule")
         return Source(kind, rule.id if rule else None, str(rule.location) if rule else None)
 
     def _tree(self, atom: int, decided: Mapping[int, GroundClause | None],
@@ -453,7 +455,8 @@ class Explainer:
                                                                         clause.index)]]
             leaf = Fact(self.ground.atoms[atom], float(vector[self.parameter_index[
                 (clause.choice, clause.index)]]), self._parameter_source(parameter))
-            if self.clause_kinds.get(clause.clause) == "fact" and not clause.literals:
+            if self.clause_kinds.get(clause.clause) in ("fact", "external") \
+                    and not clause.literals:
                 return leaf
             children.append(leaf)
         elif self.clause_kinds.get(clause.clause) == "fact" and not clause.literals:

@@ -7,7 +7,7 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,6 +86,11 @@ class CompiledQuery:
             [math.nan if p.default is None else p.default for p in self.parameters],
             dtype=np.float64,
         )
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The names of the parameters (ground atoms of probabilistic facts)."""
+        return frozenset(self._by_name)
 
     @property
     def circuit_size(self) -> int:
@@ -172,8 +177,10 @@ class Program:
     0.51
     """
 
-    def __init__(self, text: str, name: str = "<string>", limits: Limits | None = None) -> None:
+    def __init__(self, text: str, name: str = "<string>", limits: Limits | None = None,
+                 external: Mapping[str, int] | None = None) -> None:
         self.name = name
+        self.external = _external(external)
         self.text = text
         self.limits = limits or Limits()
         self._source = _Source(name, text)
@@ -184,7 +191,9 @@ class Program:
         self._lock = threading.Lock()
         self.groundings = 0  # how many times this program was grounded and compiled
         self._default_requests: tuple[list[EncodedTerm], tuple[Any, ...]] | None = None
-        report = self._engine.call("nesy_load", self._module, text)
+        report = self._engine.call(
+            "nesy_load", self._module, text,
+            [encode_term("/", name, arity) for name, arity in sorted(self.external.items())])
         self._finalizer = weakref.finalize(self, _unload, self._engine, self._module)
         try:
             self._read_report(report)
@@ -193,17 +202,22 @@ class Program:
             raise
 
     @classmethod
-    def from_string(cls, text: str, name: str = "<string>",
-                    limits: Limits | None = None) -> Program:
-        """Load a program from text; ``name`` is used in error locations."""
+    def from_string(cls, text: str, name: str = "<string>", limits: Limits | None = None,
+                    external: Mapping[str, int] | None = None) -> Program:
+        """Load a program from text; ``name`` is used in error locations.
+
+        ``external`` names predicates (``{"has_finding": 2}``) whose facts come with
+        each call (``facts=``), from a knowledge graph, a case record or a classifier.
+        """
         if not isinstance(text, str):
             raise InputError(f"program text must be a str, not {type(text).__name__}")
-        return cls(text, name, limits)
+        return cls(text, name, limits, external)
 
     @classmethod
-    def from_file(cls, path: str | Path, limits: Limits | None = None) -> Program:
-        """Load a program from a ``.pl`` file."""
-        return cls(read_source(path), str(path), limits)
+    def from_file(cls, path: str | Path, limits: Limits | None = None,
+                  external: Mapping[str, int] | None = None) -> Program:
+        """Load a program from a ``.pl`` file (``external`` as in :meth:`from_string`)."""
+        return cls(read_source(path), str(path), limits, external)
 
     def close(self) -> None:
         """Drop the program's clauses from Prolog (also done when it is garbage collected)."""
@@ -232,9 +246,10 @@ class Program:
                 (syntax if kind == "syntax" else problems).append(entry)
             elif tag == "K":
                 clause, start, end, kind = rest.split()
-                self._clause_offsets[int(clause)] = int(start)
                 self._clause_kinds[int(clause)] = kind
-                spans[int(clause)] = (int(start), int(end))
+                if kind != "external":
+                    self._clause_offsets[int(clause)] = int(start)
+                    spans[int(clause)] = (int(start), int(end))
             elif tag == "S":
                 clause, head, value, *ground_head = rest.split(" ", 3)
                 self._slots[(int(clause), int(head))] = float(value)
@@ -248,6 +263,11 @@ class Program:
             elif tag == "H":
                 self.structure_hash = rest
         rules, problems_in_metadata = read_rules(self.text, self.name, spans)
+        external_clauses = sorted(k for k, v in self._clause_kinds.items() if v == "external")
+        for number, (name, arity) in zip(external_clauses, sorted(self.external.items()),
+                                         strict=True):
+            rules[number] = Rule(f"{name}/{arity}", f"{name}/{arity} facts given with the query",
+                                 None, Location(self.name), "")
         self.rules: dict[int, Rule] = rules  # by clause number
         self.metadata_problems: list[MetadataProblem] = problems_in_metadata
         if syntax:
@@ -268,6 +288,7 @@ class Program:
         evidence: EvidenceLike | None = None,
         weights: Mapping[Any, float] | None = None,
         limits: Limits | None = None,
+        facts: FactsLike | None = None,
     ) -> dict[str, float]:
         """Probabilities ``{term: P(term | evidence)}``.
 
@@ -276,21 +297,33 @@ class Program:
         conditioned on the program's evidence and ``evidence``. ``weights`` gives new
         probabilities to probabilistic facts by their ground atom (``{"edge(a,b)": 0.4}``):
         the circuit compiled for these queries is reused, nothing is grounded again.
+        ``facts`` gives the facts of the program's external predicates for this call,
+        ``{Term(...): probability or None}``: only their probabilities changing, the
+        compiled circuit is reused too.
         """
-        return self.compile(query, evidence, limits).evaluate(weights)
+        table = _Facts.of(facts, self.external)
+        compiled = self.compile(query, evidence, limits, table)
+        return compiled.evaluate(table.weights(weights, compiled.names))
 
     def compile(
         self,
         query: QueryLike | Sequence[QueryLike] | None = None,
         evidence: EvidenceLike | None = None,
         limits: Limits | None = None,
+        facts: FactsLike | _Facts | None = None,
     ) -> CompiledQuery:
-        """Ground and compile the queries once; cached by the queries and evidence."""
+        """Ground and compile the queries once; cached by the queries, evidence and facts.
+
+        The facts count by their atoms, not their probabilities (see :meth:`query`).
+        """
+        table = facts if isinstance(facts, _Facts) else _Facts.of(facts, self.external)
         requests, key = self._requests(query, evidence)
+        if table.structure:
+            key = (*key, table.structure)
         with self._lock:
             cached = self._cache.get(key)
             if cached is None:
-                cached = self._compile(requests, limits or self.limits)
+                cached = self._compile(requests, limits or self.limits, table.text)
                 self._cache[key] = cached
             return cached
 
@@ -328,20 +361,23 @@ class Program:
             key.append(("e", _key(atom), value))
         return requests, (query_count, *key)
 
-    def _compile(self, requests: list[EncodedTerm], limits: Limits) -> CompiledQuery:
+    def _compile(self, requests: list[EncodedTerm], limits: Limits,
+                 facts_text: str = "") -> CompiledQuery:
         deadline = time.monotonic() + limits.time
-        ground = self._ground(requests, limits, "answer")
+        ground = self._ground(requests, limits, "answer", facts_text)
         query_count = sum(1 for r in requests if r.functor in ("pq", "q"))
         compiled = compile_ground(ground, self._slots, range(1, query_count + 1), deadline)
         return CompiledQuery(compiled, compiled.answers, frozenset(self._fact_names))
 
-    def _ground(self, requests: list[EncodedTerm], limits: Limits, mode: str) -> GroundProgram:
+    def _ground(self, requests: list[EncodedTerm], limits: Limits, mode: str,
+                facts_text: str = "") -> GroundProgram:
         """The relevant ground program; ``mode`` "explain" keeps deterministic derivations."""
         self.groundings += 1
         text = self._engine.call(
             "nesy_ground", self._module, requests,
             encode_term("limits", max(1, round(limits.time * 1000)), limits.max_ground,
                         limits.max_depth, mode),
+            facts_text,
         )
         ground = parse_ground(text)
         if isinstance(ground, GroundError):
@@ -367,6 +403,7 @@ class Program:
         evidence: EvidenceLike | None = None,
         weights: Mapping[Any, float] | None = None,
         limits: Limits | None = None,
+        facts: FactsLike | None = None,
     ) -> Explanation:
         """The probability of a ground query with its reasons.
 
@@ -389,18 +426,23 @@ class Program:
         if not isinstance(query, str | Term):
             raise InputError(f"a query must be a str or a Term, not {type(query).__name__}",
                              field="query")
+        table = _Facts.of(facts, self.external)
         requests, key = self._build_requests([query], evidence)
+        if table.structure:
+            key = (*key, table.structure)
         with self._lock:
             explainer = self._explainers.get(key)
             if explainer is None:
-                explainer = self._explainer(query, requests, evidence, limits or self.limits)
+                explainer = self._explainer(query, requests, evidence, limits or self.limits,
+                                            table.text)
                 self._explainers[key] = explainer
-        return explainer.explain(weights, k)
+        return explainer.explain(table.weights(weights, explainer.parameter_names), k)
 
     def _explainer(self, query: QueryLike, requests: list[EncodedTerm],
-                   evidence: EvidenceLike | None, limits: Limits) -> Explainer:
+                   evidence: EvidenceLike | None, limits: Limits,
+                   facts_text: str = "") -> Explainer:
         deadline = time.monotonic() + limits.time
-        ground = self._ground(requests, limits, "explain")
+        ground = self._ground(requests, limits, "explain", facts_text)
         answers = ground.queries.get(1, [])
         if len(answers) > 1:
             shown = ", ".join(ground.atoms[a] for a in answers[:3])
@@ -439,6 +481,83 @@ class Program:
                              field="query")
         return next(iter(result.values()), 0.0)
 
+
+
+FactsLike = Mapping[Term, float | None]
+_SEPARATORS = ("\x1e", "\x1f")
+
+
+def _external(external: Mapping[str, int] | None) -> dict[str, int]:
+    checked: dict[str, int] = {}
+    for name, arity in (external or {}).items():
+        if not isinstance(name, str) or not name or isinstance(arity, bool) or not isinstance(
+                arity, int) or arity < 0:
+            raise InputError(f"external predicates are {{name: arity}}, not {name!r}: {arity!r}",
+                             field="external")
+        checked[name] = arity
+    return checked
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """The facts of external predicates for one call, as the text the grounder reads."""
+
+    text: str
+    structure: tuple[str, ...]  # the facts' atoms, sorted: what the circuit depends on
+    probabilities: dict[str, float]
+
+    @classmethod
+    def of(cls, facts: FactsLike | None, external: Mapping[str, int]) -> _Facts:
+        if not facts:
+            return _NO_FACTS
+        if not isinstance(facts, Mapping):
+            raise InputError("facts are a mapping {Term: probability or None}", field="facts")
+        records: list[str] = []
+        probabilities: dict[str, float] = {}
+        for term, probability in facts.items():
+            if not isinstance(term, Term):
+                raise InputError(f"a fact must be a Term, not {term!r}", field="facts")
+            name = format_term(term)
+            if external.get(term.functor) != len(term.args):
+                raise InputError(f"{name}: {term.functor}/{len(term.args)} is not an external "
+                                 "predicate of the program", field=f"facts[{name!r}]")
+            value = 1.0 if probability is None else probability
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    0.0 <= value <= 1.0):
+                raise InputError(f"probability must be a number in [0,1] or None, not "
+                                 f"{probability!r}", field=f"facts[{name!r}]")
+            if name in probabilities:
+                continue
+            probabilities[name] = float(value)
+            fields = [term.functor, *(_fact_field(arg, name) for arg in term.args),
+                      repr(float(value))]
+            if any(sep in field for field in fields for sep in _SEPARATORS):
+                raise InputError(f"{name}: control characters \x1e and \x1f cannot be in a "
+                                 "fact", field=f"facts[{name!r}]")
+            records.append("\x1f".join(fields))
+        return cls("\x1e".join(records), tuple(sorted(probabilities)), probabilities)
+
+    def weights(self, weights: Mapping[Any, float] | None,
+                known: Container[str]) -> dict[Any, float] | None:
+        """The facts' probabilities as weights (those the circuit has), then ``weights``."""
+        if not self.probabilities:
+            return dict(weights) if weights else None
+        mine = {name: p for name, p in self.probabilities.items() if name in known}
+        return {**mine, **(weights or {})}
+
+
+_NO_FACTS = _Facts("", (), {})
+
+
+def _fact_field(arg: Any, name: str) -> str:
+    if isinstance(arg, str):
+        return "a" + arg
+    if isinstance(arg, int) and not isinstance(arg, bool):
+        return f"i{arg}"
+    if isinstance(arg, float):
+        return f"f{arg!r}"
+    raise InputError(f"{name}: a fact's arguments are atoms (str), ints or floats, not {arg!r}",
+                     field=f"facts[{name!r}]")
 
 
 def read_source(path: str | Path) -> str:

@@ -1,5 +1,6 @@
 :- module(nesy_ground,
           [ nesy_ground/4,            % +Module, +Requests, +Limits, -Text
+            nesy_ground/5,            % +Module, +Requests, +Limits, +Facts, -Text
             rec/3,                    % +Clause, +Head, +Literals
             rec_choice/6,             % +Clause, +HeadIndex, +Head, +Literals, +Key, +Spec
             neg/3,                    % +Module, +Atom, +Offset
@@ -59,8 +60,17 @@ The ground program crosses to Python as one text, a record a line:
 %   limits(Milliseconds, MaxClauses, MaxTermSize, Mode), Mode answer or
 %   explain.
 nesy_ground(M, Requests, Limits, Text) :-
+    nesy_ground(M, Requests, Limits, "", Text).
+
+%!  nesy_ground(+M, +Requests, +Limits, +Facts:string, -Text:string) is det.
+%
+%   The same, with the facts of external predicates for this run, as text:
+%   records separated by \x1e, fields by \x1f: the predicate name, then
+%   one field per argument (a<atom>, i<integer>, f<float>), then the
+%   probability.  Nothing in it is read as Prolog source.
+nesy_ground(M, Requests, Limits, Facts, Text) :-
     setup_call_cleanup(
-        start_run(Limits),
+        ( start_run(Limits), load_facts(M, Facts) ),
         catch(( run_limited(Limits, ground_requests(M, Requests)),
                 emit(M, Text)
               ),
@@ -84,6 +94,7 @@ start_run(limits(_, MaxClauses, MaxSize, Mode)) :-
     set_prolog_flag(max_table_answer_size, MaxSize).
 
 end_run(M) :-
+    retractall(M:'$nesy_ext'(_, _)),
     catch(abolish_module_tables(M), _, true),
     catch(abolish_all_tables, _, true),
     retractall(gclause(_, _, _, _, _)),
@@ -95,6 +106,29 @@ end_run(M) :-
     retractall(pending(_)),
     forall(member(K, [nesy_atoms, nesy_choices, nesy_seen]),
            ( nb_getval(K, T), trie_destroy(T), nb_setval(K, []) )).
+
+load_facts(_, "") :- !.
+load_facts(M, Text) :-
+    split_string(Text, "\x1e", "", Records),
+    forall(member(Record, Records),
+           (   Record == ""
+           ->  true
+           ;   split_string(Record, "\x1f", "", [Name|Fields]),
+               append(ArgFields, [ProbText], Fields),
+               maplist(fact_arg, ArgFields, Args),
+               atom_string(Functor, Name),
+               Atom =.. [Functor|Args],
+               number_string(P, ProbText),
+               assertz(M:'$nesy_ext'(Atom, P))
+           )).
+
+fact_arg(Field, Value) :-
+    sub_string(Field, 0, 1, _, Kind),
+    sub_string(Field, 1, _, 0, Text),
+    (   Kind == "a" -> atom_string(Value, Text)
+    ;   Kind == "i" -> number_string(Value, Text)
+    ;   Kind == "f" -> number_string(Value, Text)
+    ).
 
 run_limited(limits(Milliseconds, _, _, _), Goal) :-
     (   Milliseconds > 0

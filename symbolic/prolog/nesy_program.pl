@@ -1,5 +1,6 @@
 :- module(nesy_program,
           [ nesy_load/3,              % +Module, +Text, -Report
+            nesy_load/4,              % +Module, +Text, +External, -Report
             nesy_unload/1,            % +Module
             nesy_unload_text/2,       % +Module, -Empty
             nesy_read_goal/3,         % +Text, -Goal, -Error
@@ -63,6 +64,15 @@ read_options(Positions, Names,
 %
 %   Read Text as a ProbLog program into the new module Module.
 nesy_load(M, Text, Report) :-
+    nesy_load(M, Text, [], Report).
+
+%!  nesy_load(+Module, +Text:string, +External:list, -Report:string) is det.
+%
+%   External lists Name/Arity of predicates whose facts come with each
+%   query (nesy_ground/5): each is read as the clause
+%   P::Head :- '$nesy_ext'(Head, P), over the facts of the query.
+nesy_load(M, Text, External, Report) :-
+    b_setval(nesy_external, External),
     retractall(item_error(_, _, _)),
     retractall(item_end(_, _)),
     init_module(M),
@@ -85,7 +95,7 @@ init_module(M) :-
     set_module(M:base(system)),
     forall(member(PI, [ '$nesy_declared'/2, '$nesy_defined'/2, '$nesy_prob'/2,
                         '$nesy_query'/3, '$nesy_evidence'/4, '$nesy_clause'/5,
-                        '$nesy_aux_goal'/2 ]),
+                        '$nesy_aux_goal'/2, '$nesy_ext'/2 ]),
            dynamic(M:PI)).
 
 error_record(R) :-
@@ -184,7 +194,11 @@ syntax_message(What, Message) :-
 %   Annotation: det | prob(Probs) | nn(Net, Inputs, Output, Domain)
 
 load_items(M, Items, Records) :-
-    classify_items(Items, 1, 1, 1, Clauses, Queries, Evidence),
+    classify_items(Items, 1, 1, 1, Clauses0, Queries, Evidence),
+    b_getval(nesy_external, External),
+    length(Clauses0, N0),
+    external_clauses(External, N0, Extra),
+    append(Clauses0, Extra, Clauses),
     analyse(M, Clauses),
     (   item_error(_, _, _)
     ->  true
@@ -192,6 +206,14 @@ load_items(M, Items, Records) :-
         store_requests(M, Queries, Evidence),
         records(Clauses, Queries, Evidence, Records)
     ).
+
+external_clauses([], _, []).
+external_clauses([Name/Arity|Es], K0, [C|Cs]) :-
+    K is K0 + 1,
+    functor(H, Name, Arity),
+    C = clause(K, [head(H, flexible(P), 0)], '$nesy_ext'(H, P), prob, -1, _),
+    assertz(item_end(K, -1)),
+    external_clauses(Es, K, Cs).
 
 classify_items([], _, _, _, [], [], []).
 classify_items([item(T, Pos, _)|Is], K, Q, E, Cs, Qs, Es) :-
@@ -670,6 +692,7 @@ occurs_in(Vars, V) :- member(W, Vars), W == V, !.
 %   Translate a body goal.  Lits accumulates the probabilistic literals the
 %   goal uses (atoms and neg(Atom)); Outside holds the rest of the clause.
 tr(G, _, M, _, _, L0, L, nesy_ground:call_goal(M, G, L0, L)) :- var(G), !.
+tr('$nesy_ext'(H, P), _, M, _, _, L0, L0, M:'$nesy_ext'(H, P)) :- !.
 tr((A, B), P, M, K, O, L0, L, (TA, TB)) :- !,
     arg_pos(P, 1, PA), arg_pos(P, 2, PB),
     tr(A, PA, M, K, O-B, L0, L1, TA),
@@ -839,7 +862,10 @@ records(Clauses, Queries, Evidence, Records) :-
 clause_record(Clauses, R) :-
     member(clause(K, Heads, Body, _, Offset, _), Clauses),
     (   ( item_end(K, End) -> true ; End = Offset ),
-        ( Body == true -> Kind = fact ; Kind = rule ),
+        (   Offset < 0 -> Kind = external
+        ;   Body == true -> Kind = fact
+        ;   Kind = rule
+        ),
         format(atom(R), 'K ~d ~d ~d ~w', [K, Offset, End, Kind])
     ;   nth1(I, Heads, head(H, const(V), _)),
         (   ground(H)
