@@ -17,6 +17,7 @@
 
 from nesy.errors import KnowledgeError
 
+from ._config import REASONING, load_knowledge
 from ._graph import FORMATS, INFERRED, STORES, KnowledgeGraph, LoadReport
 from ._mapping import AtomTable, KnowledgeFact, KnowledgeMapping, PredicateMap, String
 from ._reasoning import RDFS_RULES, owl_rl_closure, rdfs_closure
@@ -27,6 +28,7 @@ __all__ = [
     "FORMATS",
     "INFERRED",
     "RDFS_RULES",
+    "REASONING",
     "STORES",
     "AtomTable",
     "KnowledgeError",
@@ -39,6 +41,7 @@ __all__ = [
     "ShapeValidator",
     "String",
     "class_hierarchy",
+    "load_knowledge",
     "neighbourhood",
     "owl_rl_closure",
     "rdfs_closure",

@@ -133,6 +133,8 @@ class AtomTable:
     def atom(self, term: ox.NamedNode | ox.BlankNode) -> str:
         if isinstance(term, ox.BlankNode):
             return f"_:{term.value}"
+        if not isinstance(term, ox.NamedNode):
+            raise KnowledgeError(f"{term} is not an IRI or a blank node: it has no atom")
         iri = term.value
         if self.default and iri.startswith(self.default):
             local = iri[len(self.default):]
@@ -165,14 +167,19 @@ class AtomTable:
     def expand(self, name: str) -> str:
         """A prefixed name (``ex:hasFinding``) or ``<iri>`` to the full IRI."""
         if name.startswith("<") and name.endswith(">"):
-            return name[1:-1]
-        if "://" in name or name.startswith("urn:"):
-            return name
-        prefix, sep, local = name.partition(":")
-        if not sep or prefix not in self.prefixes:
-            raise KnowledgeError(f"unknown prefix in {name!r} (declared: "
-                                 f"{', '.join(sorted(self.prefixes)) or 'none'})")
-        return self.prefixes[prefix] + local
+            iri = name[1:-1]
+        elif "://" in name or name.startswith("urn:"):
+            iri = name
+        else:
+            prefix, sep, local = name.partition(":")
+            if not sep or prefix not in self.prefixes:
+                raise KnowledgeError(f"unknown prefix {prefix!r} in {name!r} (declared: "
+                                     f"{', '.join(sorted(self.prefixes)) or 'none'})")
+            iri = self.prefixes[prefix] + local
+        try:
+            return ox.NamedNode(iri).value
+        except ValueError as exc:
+            raise KnowledgeError(f"{name!r} does not stand for a valid IRI: {exc}") from exc
 
     def value(self, term: Any) -> Value:
         """A term as a logic value: atoms for IRIs, numbers, true/false, strings."""
@@ -269,7 +276,11 @@ class KnowledgeMapping:
 
     def facts(self, kg: KnowledgeGraph, entities: Iterable[str | ox.NamedNode],
               hops: int | None = None) -> list[KnowledgeFact]:
-        """The facts about ``entities`` and what they reach within ``hops`` mapped links.
+        """The facts of the subgraph within ``hops`` mapped links of ``entities``.
+
+        The mapped triples of every node at most ``hops`` links away, except links that
+        lead further (``hops=0``: the entities' own classes, literal values and links
+        among themselves).
 
         Entities are atoms (``ann``, ``ex:ann``) or IRIs. With a ``construct`` query in
         the mapping, its triples (``?entity`` bound to each entity) are used instead.
@@ -278,19 +289,30 @@ class KnowledgeMapping:
         start = [e if isinstance(e, ox.NamedNode) else self.table.iri(e) for e in entities]
         confidences = _Confidences(kg, self.confidence)
         facts: list[KnowledgeFact] = []
-        seen_nodes = set(start)
+        if self.construct is not None:
+            seen: set[tuple[Any, Any, Any]] = set()
+            for entity in start:
+                query = re.sub(r"\?entity\b", str(entity), self.construct)
+                for triple in kg.construct(query):
+                    quad = ox.Quad(triple.subject, triple.predicate, triple.object,
+                                   ox.NamedNode("urn:nesy:construct"))
+                    self._fact(quad, confidences, facts, seen)
+            return facts
+        seen_nodes: set[Any] = set(start)
         seen_triples: set[tuple[Any, Any, Any]] = set()
         frontier: list[Any] = list(start)
         for depth in range(hops + 1):
             next_frontier: list[Any] = []
             for node in frontier:
                 for quad in kg.quads(node, None, None, None):
-                    self._fact(quad, confidences, facts, seen_triples)
-                    if depth < hops and quad.predicate.value in self._by_property and \
-                            isinstance(quad.object, ox.NamedNode | ox.BlankNode) and \
-                            quad.object not in seen_nodes:
+                    link = quad.predicate.value in self._by_property and isinstance(
+                        quad.object, ox.NamedNode | ox.BlankNode)
+                    if link and quad.object not in seen_nodes:
+                        if depth == hops:
+                            continue  # a link out of the radius
                         seen_nodes.add(quad.object)
                         next_frontier.append(quad.object)
+                    self._fact(quad, confidences, facts, seen_triples)
                 for statement in confidences.unasserted(node):
                     self._fact(statement, confidences, facts, seen_triples)
             frontier = next_frontier
@@ -351,6 +373,8 @@ class _Confidences:
         found = []
         for statement in self.kg.quads(None, _SUBJECT, node, None):
             reified = statement.subject
+            if not any(True for _ in self.kg.quads(reified, self.property, None, None)):
+                continue  # a reified statement is not asserted; only a confidence makes it so
             predicates = [q.object for q in self.kg.quads(reified, _PREDICATE, None, None)]
             objects = [q.object for q in self.kg.quads(reified, _OBJECT, None, None)]
             for predicate in predicates:

@@ -1,0 +1,59 @@
+"""A bundle's knowledge graph from the ``[knowledge]`` table of its ``bundle.toml``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from nesy.errors import KnowledgeError
+
+from ._graph import FORMATS, KnowledgeGraph
+from ._mapping import KnowledgeMapping
+from ._reasoning import owl_rl_closure, rdfs_closure
+
+__all__ = ["REASONING", "load_knowledge"]
+
+_KEYS = {"store", "location", "files", "reasoning", "prefixes", "default_prefix", "predicates",
+         "hops", "confidence", "construct"}
+#: Ontology reasoning, by name.
+REASONING = ("rdfs", "rdfs+sameas", "owl-rl", "none")
+
+
+def load_knowledge(config: Mapping[str, Any], root: str | Path,
+                   where: str = "bundle.toml") -> tuple[KnowledgeGraph, KnowledgeMapping]:
+    """The graph and mapping a bundle declares.
+
+    Keys (all optional): ``store`` ("oxigraph", the default, "memory" or a SPARQL URL),
+    ``location`` (a folder for a persistent Oxigraph store, relative to the bundle),
+    ``files`` (files or folders relative to the bundle; default ``["knowledge"]``),
+    ``reasoning`` (one of :data:`REASONING`, default "rdfs"), and the mapping's keys
+    (see :class:`KnowledgeMapping`).
+    """
+    root = Path(root)
+    unknown = sorted(set(config) - _KEYS)
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown key {unknown[0]!r} in [knowledge] (known: "
+                             f"{', '.join(sorted(_KEYS))})")
+    store = config.get("store", "oxigraph")
+    if not isinstance(store, str):
+        raise KnowledgeError(f"{where}: [knowledge] store must be a name or a URL")
+    location = config.get("location")
+    kg = KnowledgeGraph(store, root / location if location else None)
+    files = config.get("files", ["knowledge"])
+    if isinstance(files, str) or not all(isinstance(f, str) for f in files):
+        raise KnowledgeError(f"{where}: [knowledge] files is a list of paths")
+    for name in files:
+        path = root / name
+        if path.is_dir() and not any(p.suffix.lower() in FORMATS for p in path.rglob("*")):
+            continue
+        kg.load(path)
+    reasoning = config.get("reasoning", "rdfs")
+    if reasoning not in REASONING:
+        raise KnowledgeError(f"{where}: [knowledge] reasoning {reasoning!r} is not one of "
+                             f"{', '.join(REASONING)}")
+    if reasoning in ("rdfs", "rdfs+sameas"):
+        rdfs_closure(kg, same_as=reasoning == "rdfs+sameas")
+    elif reasoning == "owl-rl":
+        owl_rl_closure(kg)
+    return kg, KnowledgeMapping.from_dict(config, where)
