@@ -16,10 +16,12 @@ always says where it came from.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,12 +132,11 @@ class KnowledgeGraph:
 
     def _add(self, parsed: list[tuple[str, list[ox.Quad]]], digests: list[bytes]) -> LoadReport:
         counts: dict[str, int] = {}
-        quads: list[ox.Quad] = []
-        for _, file_quads in parsed:
-            quads += file_quads
-            for quad in file_quads:
-                key = _graph_name(quad.graph_name)
-                counts[key] = counts.get(key, 0) + 1
+        # a triple written twice (or as "x" and "x"^^xsd:string) is one triple
+        quads = list(dict.fromkeys(quad for _, file_quads in parsed for quad in file_quads))
+        for quad in quads:
+            key = _graph_name(quad.graph_name)
+            counts[key] = counts.get(key, 0) + 1
         try:
             self._backend.add(quads)
         except KnowledgeError:
@@ -168,11 +169,7 @@ class KnowledgeGraph:
 
     def sources(self) -> dict[str, int]:
         """Triples per source graph."""
-        counts: dict[str, int] = {}
-        for row in self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
-                               "GROUP BY ?g"):
-            counts[_graph_name(row["g"])] = int(row["n"].value)
-        return counts
+        return self._backend.graph_counts()
 
     def quads(self, subject: Any = None, predicate: Any = None, object: Any = None,
               graph: Any = None) -> Iterator[ox.Quad]:
@@ -235,10 +232,24 @@ def _parse(data: bytes, rdf_format: ox.RdfFormat, name: str, graph: str) -> list
     except SyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) else None
         column = exc.offset if isinstance(exc.offset, int) else None
+        if line is None and rdf_format == ox.RdfFormat.RDF_XML:
+            line, column = _xml_error_position(data)
         message = str(exc.msg if exc.msg else exc)
         raise KnowledgeError(message, Location(name, line, column)) from exc
     except (ValueError, OSError) as exc:
         raise KnowledgeError(str(exc), Location(name)) from exc
+
+
+def _xml_error_position(data: bytes) -> tuple[int | None, int | None]:
+    """Where an XML document stops being well-formed (Oxigraph's RDF/XML errors say not)."""
+    import xml.parsers.expat
+
+    parser = xml.parsers.expat.ParserCreate()
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError as exc:
+        return exc.lineno, exc.offset + 1
+    return None, None
 
 
 def _graph_name(term: Any) -> str:
@@ -247,6 +258,14 @@ def _graph_name(term: Any) -> str:
     if isinstance(term, ox.DefaultGraph):
         return "default"
     return str(term)
+
+
+@contextlib.contextmanager
+def _rdflib_quietly() -> Iterator[None]:
+    """rdflib's SPARQL engine calls rdflib's own deprecated Dataset API: not our users' news."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 def _backend(store: str, path: str | Path | None) -> _Backend:
@@ -264,6 +283,13 @@ def _backend(store: str, path: str | Path | None) -> _Backend:
 
 class _Backend:
     """What a store does for the graph."""
+
+    def graph_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
+                               "GROUP BY ?g"):
+            counts[_graph_name(row["g"])] = int(row["n"].value)
+        return counts
 
     def add(self, quads: list[ox.Quad]) -> None:
         raise NotImplementedError
@@ -333,7 +359,7 @@ class _Oxigraph(_Backend):
         import rdflib
         from oxrdflib import OxigraphStore
 
-        return rdflib.Dataset(store=OxigraphStore(store=self.store))
+        return rdflib.Dataset(store=OxigraphStore(store=self.store), default_union=True)
 
 
 class _Rdflib(_Backend):
@@ -347,6 +373,11 @@ class _Rdflib(_Backend):
     def add(self, quads: list[ox.Quad]) -> None:
         from ._rdflib_terms import to_rdflib
 
+        # Literals as Oxigraph keeps them ("0042"^^xsd:integer is "42"^^xsd:integer, one
+        # triple), so that every store holds the same triples.
+        canonical = ox.Store()
+        canonical.bulk_extend(quads)
+        quads = list(canonical)
         try:
             converted = [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object),
                           self.dataset.graph(to_rdflib(q.graph_name))) for q in quads]
@@ -359,10 +390,22 @@ class _Rdflib(_Backend):
     def count(self) -> int:
         return sum(1 for _ in self.dataset.quads((None, None, None, None)))
 
+    def graph_counts(self) -> dict[str, int]:  # rdflib's GRAPH ?g warns of its own API
+        from ._rdflib_terms import from_rdflib
+
+        counts = {}
+        for graph in self.dataset.graphs():
+            if len(graph):
+                counts[_graph_name(from_rdflib(graph.identifier))] = len(graph)
+        return counts
+
     def quads(self, s: Any, p: Any, o: Any, g: Any) -> Iterator[ox.Quad]:
         from ._rdflib_terms import from_rdflib, to_rdflib
 
-        pattern: Any = tuple(None if t is None else to_rdflib(t) for t in (s, p, o, g))
+        try:
+            pattern: Any = tuple(None if t is None else to_rdflib(t) for t in (s, p, o, g))
+        except TypeError:
+            return  # an RDF 1.2 triple term: this store holds none
         for qs, qp, qo, qg in self.dataset.quads(pattern):
             graph: Any = getattr(qg, "identifier", qg)
             yield ox.Quad(from_rdflib(qs), from_rdflib(qp), from_rdflib(qo),
@@ -372,28 +415,40 @@ class _Rdflib(_Backend):
         from ._rdflib_terms import from_rdflib
 
         try:
-            result: Any = self.dataset.query(query)
+            with _rdflib_quietly():
+                result: Any = self.dataset.query(query)
+                names = [str(v) for v in result.vars or []]
+                rows = list(result)
         except Exception as exc:
             raise KnowledgeError(f"SPARQL error: {exc}") from exc
-        names = [str(v) for v in result.vars or []]
         return [{name: from_rdflib(row[name]) for name in names if row[name] is not None}
-                for row in result]
+                for row in rows]
 
     def construct(self, query: str) -> list[ox.Triple]:
         from ._rdflib_terms import from_rdflib
 
         try:
-            result: Any = self.dataset.query(query)
+            with _rdflib_quietly():
+                triples: list[Any] = list(self.dataset.query(query))
         except Exception as exc:
             raise KnowledgeError(f"SPARQL error: {exc}") from exc
         return [ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))
-                for s, p, o in result]
+                for s, p, o in triples]
 
     def update(self, update: str) -> None:
+        import rdflib.plugins.sparql as rdflib_sparql
+
+        # rdflib reads every graph named in USING from the web (SPARQL_LOAD_GRAPHS) and
+        # fails on urn: names; here they are graphs of the dataset, so take them from it.
+        loading = rdflib_sparql.SPARQL_LOAD_GRAPHS
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = False
         try:
-            self.dataset.update(update)
+            with _rdflib_quietly():
+                self.dataset.update(update)
         except Exception as exc:
             raise KnowledgeError(f"SPARQL error: {exc}") from exc
+        finally:
+            rdflib_sparql.SPARQL_LOAD_GRAPHS = loading
 
     def rdflib(self) -> rdflib.Dataset:
         return self.dataset
@@ -437,20 +492,29 @@ class _Remote(_Backend):
         self._request(self.store_url, data, "application/n-quads")
 
     def count(self) -> int:
-        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
-                           "{ GRAPH ?g { ?s ?p ?o } } }")
+        rows = self._select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
+                            "{ GRAPH ?g { ?s ?p ?o } } }", self.query_url)
         return int(rows[0]["n"].value) if rows else 0
 
     def quads(self, s: Any, p: Any, o: Any, g: Any) -> Iterator[ox.Quad]:
+        # A blank node in a query is a variable, not that node: match it here instead
+        # (the server's blank node ids are stable, as its answers give them).
         terms = {"s": s, "p": p, "o": o, "g": g}
-        pattern = {k: (str(v) if v is not None else f"?{k}") for k, v in terms.items()}
+        pattern = {k: (f"?{k}" if v is None or isinstance(v, ox.BlankNode)
+                       else _sparql_term(v)) for k, v in terms.items()}
         query = (f"SELECT * WHERE {{ GRAPH {pattern['g']} "
                  f"{{ {pattern['s']} {pattern['p']} {pattern['o']} }} }}")
-        for row in self.select(query):
-            yield ox.Quad(row.get("s", s), row.get("p", p), row.get("o", o), row.get("g", g))
+        for row in self._select(query, self.query_url):
+            if all(row.get(k, v) == v for k, v in terms.items() if v is not None):
+                yield ox.Quad(row.get("s", s), row.get("p", p), row.get("o", o),
+                              row.get("g", g))
 
     def select(self, query: str) -> list[dict[str, Any]]:
-        body = self._request(self.query_url, query.encode(), "application/sparql-query",
+        # Oxigraph's server reads the union of all graphs as the default graph when asked.
+        return self._select(query, f"{self.query_url}?union-default-graph")
+
+    def _select(self, query: str, url: str) -> list[dict[str, Any]]:
+        body = self._request(url, query.encode(), "application/sparql-query",
                              "application/sparql-results+json")
         try:
             results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -463,8 +527,8 @@ class _Remote(_Backend):
                 for row in results]
 
     def construct(self, query: str) -> list[ox.Triple]:
-        body = self._request(self.query_url, query.encode(), "application/sparql-query",
-                             "application/n-triples")
+        body = self._request(f"{self.query_url}?union-default-graph", query.encode(),
+                             "application/sparql-query", "application/n-triples")
         return [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
 
     def update(self, update: str) -> None:
@@ -474,6 +538,14 @@ class _Remote(_Backend):
         import rdflib
         from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
-        store = SPARQLUpdateStore(self.query_url, self.update_url)
-        return rdflib.Dataset(store=store)
+        store = SPARQLUpdateStore(self.query_url, self.update_url,
+                                  params={"union-default-graph": ""})
+        return rdflib.Dataset(store=store, default_union=True)
 
+
+def _sparql_term(term: Any) -> str:
+    """A term as SPARQL text; a triple term in SPARQL 1.2's ``<<( s p o )>>``."""
+    if isinstance(term, ox.Triple):
+        return (f"<<( {_sparql_term(term.subject)} {_sparql_term(term.predicate)} "
+                f"{_sparql_term(term.object)} )>>")
+    return str(term)

@@ -304,7 +304,8 @@ class KnowledgeMapping:
         for depth in range(hops + 1):
             next_frontier: list[Any] = []
             for node in frontier:
-                for quad in kg.quads(node, None, None, None):
+                # asserted triples, and those only reified with a confidence: the same radius
+                for quad in [*kg.quads(node, None, None, None), *confidences.unasserted(node)]:
                     link = quad.predicate.value in self._by_property and isinstance(
                         quad.object, ox.NamedNode | ox.BlankNode)
                     if link and quad.object not in seen_nodes:
@@ -313,8 +314,6 @@ class KnowledgeMapping:
                         seen_nodes.add(quad.object)
                         next_frontier.append(quad.object)
                     self._fact(quad, confidences, facts, seen_triples)
-                for statement in confidences.unasserted(node):
-                    self._fact(statement, confidences, facts, seen_triples)
             frontier = next_frontier
         return facts
 

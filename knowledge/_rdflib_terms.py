@@ -28,7 +28,10 @@ def to_rdflib(term: Any) -> Any:
             return rdflib.Literal(term.value, lang=term.language)
         if term.datatype.value == _XSD_STRING:
             return rdflib.Literal(term.value)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+        # normalize=False: rdflib would rewrite "0042"^^xsd:integer as "42", "1"^^xsd:boolean
+        # as "true"...; the memory store keeps the lexical form, as Oxigraph does
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value),
+                              normalize=False)
     if isinstance(term, ox.DefaultGraph):
         return rdflib.graph.DATASET_DEFAULT_GRAPH_ID
     raise TypeError(f"no rdflib term for {term!r}")

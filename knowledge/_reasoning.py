@@ -12,6 +12,8 @@ what was loaded; full OWL-RL (``owlrl``, forward chaining in Python) stays avail
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pyoxigraph as ox
 
 from nesy.errors import KnowledgeError
 
-from ._graph import INFERRED, KnowledgeGraph
+from ._graph import INFERRED, KnowledgeGraph, _parse, _read
 
 __all__ = ["RDFS_RULES", "owl_rl_closure", "rdfs_closure"]
 
@@ -80,8 +82,13 @@ INSERT { GRAPH <%(g)s> { ?b ?p ?o } }
 %(using)s
 WHERE { ?a owl:sameAs ?b . ?a ?p ?o FILTER (?p != owl:sameAs)
         FILTER NOT EXISTS { ?b ?p ?o } }"""),
+    ("what is said of a thing is said of the same thing", """
+INSERT { GRAPH <%(g)s> { ?s ?p ?b } }
+%(using)s
+WHERE { ?a owl:sameAs ?b . ?s ?p ?a FILTER (?p != owl:sameAs)
+        FILTER NOT EXISTS { ?s ?p ?b } }"""),
 )
-_VERSION = "rdfs-1"
+_VERSION = "rdfs-2"  # change it with the rules: caches of other rules are stale
 
 
 def rdfs_closure(kg: KnowledgeGraph, same_as: bool = False,
@@ -103,7 +110,8 @@ def rdfs_closure(kg: KnowledgeGraph, same_as: bool = False,
     cache = _cache_file(kg, same_as, cache_dir)
     if cache is not None and cache.exists():
         before = len(kg)
-        kg.load(cache, format="nquads")
+        quads = _parse(_read(cache), ox.RdfFormat.N_QUADS, str(cache), INFERRED)
+        kg._add([(str(cache), quads)], [])  # no digest: inferred triples are no new content
         return len(kg) - before
     before = len(kg)
     rules = RDFS_RULES + (_SAME_AS if same_as else ())
@@ -128,14 +136,32 @@ def rdfs_closure(kg: KnowledgeGraph, same_as: bool = False,
 
 
 def owl_rl_closure(kg: KnowledgeGraph) -> int:
-    """Full OWL 2 RL through ``owlrl`` (forward chaining in Python: slow on big graphs)."""
+    """Full OWL 2 RL through ``owlrl`` (forward chaining in Python: slow on big graphs).
+
+    owlrl reasons over a copy of the union of all graphs (RDF 1.2 triple terms left out);
+    what it adds goes to :data:`INFERRED`, as with :func:`rdfs_closure`.
+    """
     try:
         import owlrl
     except ImportError as exc:
         raise KnowledgeError("OWL-RL reasoning needs the owlrl package") from exc
-    dataset = kg.rdflib
+    import rdflib
+
+    from ._rdflib_terms import from_rdflib, to_rdflib
+
+    graph = rdflib.Graph()
+    for quad in kg.quads():
+        with contextlib.suppress(TypeError):  # a triple term: not for owlrl
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),
+                       to_rdflib(quad.object)))
+    asserted = set(graph)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+    target = ox.NamedNode(INFERRED)
+    quads = [ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), target)
+             for s, p, o in graph if (s, p, o) not in asserted  # and not generalized RDF:
+             and not isinstance(s, rdflib.Literal) and isinstance(p, rdflib.URIRef)]
     before = len(kg)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(dataset)
+    kg._add([(INFERRED, quads)], [])  # no digest: inferred triples are no new content
     return len(kg) - before
 
 
@@ -146,5 +172,10 @@ def _cache_file(kg: KnowledgeGraph, same_as: bool,
         if not root:
             return None
         cache_dir = Path(root) / "rdfs"
-    name = f"{kg.content_hash}-{_VERSION}{'-sameas' if same_as else ''}.nq"
+    # Relative IRIs resolve against each file's own IRI: the same bytes in another place
+    # are other triples, so the sources belong to the key.
+    key = hashlib.sha256(kg.content_hash.encode())
+    for source in sorted(set(kg.sources()) - {INFERRED}):
+        key.update(source.encode() + b"\n")
+    name = f"{key.hexdigest()}-{_VERSION}{'-sameas' if same_as else ''}.nq"
     return Path(cache_dir) / name

@@ -64,11 +64,15 @@ class ShapeValidator:
             except Exception as exc:
                 raise InputError(f"the record is not valid Turtle: {exc}", field="record") \
                     from exc
-        conforms, report, _ = validate(data, shacl_graph=self.shapes, ont_graph=ontology,
-                                       inference="rdfs" if ontology is not None else "none",
-                                       allow_warnings=True)
-        if conforms:
-            return []
+        from pyshacl.errors import ReportableRuntimeError
+
+        try:
+            _, report, _ = validate(data, shacl_graph=self.shapes, ont_graph=ontology,
+                                    inference="rdfs" if ontology is not None else "none",
+                                    allow_warnings=True)
+        except ReportableRuntimeError as exc:  # shapes that parse but are not valid SHACL
+            raise KnowledgeError(f"the SHACL shapes cannot be applied: {exc}") from exc
+        # a record with only warnings conforms (allow_warnings), and they are still listed
         found = []
         sh = rdflib.Namespace(_SH)
         for result in report.subjects(rdflib.RDF.type, sh.ValidationResult):

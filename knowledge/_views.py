@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from nesy.errors import KnowledgeError
+
 from ._graph import KnowledgeGraph
 from ._mapping import AtomTable
 
@@ -28,7 +30,10 @@ def neighbourhood(kg: KnowledgeGraph, entity: ox.NamedNode | str, hops: int = 1,
     """
     import networkx as nx
 
-    start = entity if isinstance(entity, ox.NamedNode) else ox.NamedNode(entity)
+    try:
+        start = entity if isinstance(entity, ox.NamedNode) else ox.NamedNode(entity)
+    except ValueError as exc:
+        raise KnowledgeError(f"{entity!r} is not an IRI: {exc}") from exc
     graph = nx.MultiDiGraph()
     _add_node(graph, kg, start, table)
     frontier: list[Any] = [start]
