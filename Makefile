@@ -41,6 +41,7 @@ test: lint
 bench: setup
 	$(PY) benchmarks/vs_problog.py
 	$(PY) benchmarks/explain.py
+	$(PY) benchmarks/kg.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -90,7 +90,8 @@ class KnowledgeGraph:
         self.store_name = store
         self._backend = _backend(store, path)
         self._hash = hashlib.sha256()
-        self._derived: dict[str, tuple[tuple[str, int], Any]] = {}
+        self._derived: dict[str, tuple[int, Any]] = {}
+        self._generation = 0  # counts changes, for derived()
 
     # ------------------------------------------------------------------ loading
 
@@ -108,6 +109,10 @@ class KnowledgeGraph:
             files = [path]
         else:
             raise KnowledgeError(f"no such file or folder: {path}", Location(str(path)))
+        if isinstance(self._backend, _Oxigraph):
+            fast = self._load_into_store(files, format)
+            if fast is not None:
+                return fast
         parsed: list[tuple[str, list[ox.Quad]]] = []
         digests = []
         for file in files:
@@ -130,6 +135,48 @@ class KnowledgeGraph:
         quads = _parse(data, rdf_format, source, graph)
         return self._add([(source, quads)], [hashlib.sha256(data).digest()])
 
+    def _load_into_store(self, files: list[Path], format: str | None) -> LoadReport | None:
+        """Oxigraph parses each file straight into its graph: no Python objects per triple.
+
+        Only for files of triples whose graphs are new (None otherwise: the general path).
+        A file that fails removes the graphs this call loaded before it, so a failed load
+        still leaves the graph as it was.
+        """
+        assert isinstance(self._backend, _Oxigraph)
+        store = self._backend.store
+        plan = []
+        for file in files:
+            rdf_format = _format_of(file, format)
+            graph = ox.NamedNode(file.resolve().as_uri())
+            if rdf_format.supports_datasets or store.contains_named_graph(graph):
+                return None
+            plan.append((file, rdf_format, graph))
+        loaded: list[ox.NamedNode] = []
+        digests = []
+        try:
+            for file, rdf_format, graph in plan:
+                data = _read(file)
+                try:
+                    store.load(data, format=rdf_format, base_iri=graph.value, to_graph=graph)
+                except (SyntaxError, ValueError, OSError):
+                    _parse(data, rdf_format, str(file), graph.value)  # raises, naming the line
+                    raise
+                loaded.append(graph)
+                digests.append(hashlib.sha256(data).digest())
+        except BaseException:
+            for graph in loaded:
+                store.remove_graph(graph)
+            raise
+        counts = {}
+        for graph in loaded:
+            rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph.value}> "
+                               "{ ?s ?p ?o } }")
+            counts[graph.value] = int(rows[0]["n"].value) if rows else 0
+        for digest in digests:
+            self._hash.update(digest)
+        self._generation += 1
+        return LoadReport(tuple(str(file) for file in files), counts)
+
     def _add(self, parsed: list[tuple[str, list[ox.Quad]]], digests: list[bytes]) -> LoadReport:
         counts: dict[str, int] = {}
         # a triple written twice (or as "x" and "x"^^xsd:string) is one triple
@@ -146,6 +193,7 @@ class KnowledgeGraph:
                 from exc
         for digest in digests:
             self._hash.update(digest)
+        self._generation += 1
         return LoadReport(tuple(name for name, _ in parsed), counts)
 
     # ------------------------------------------------------------------- access
@@ -154,8 +202,11 @@ class KnowledgeGraph:
         return self._backend.count()
 
     def derived(self, name: str, compute: Callable[[], _T]) -> _T:
-        """``compute()``, kept until the graph changes (an index over its triples)."""
-        state = (self._hash.hexdigest(), len(self))
+        """``compute()``, kept until the graph changes (an index over its triples).
+
+        Changes are loads and :meth:`update`; writes through :attr:`rdflib` are not seen.
+        """
+        state = self._generation
         cached = self._derived.get(name)
         if cached is None or cached[0] != state:
             cached = (state, compute())
@@ -186,6 +237,7 @@ class KnowledgeGraph:
 
     def update(self, update: str) -> None:
         """Run a SPARQL UPDATE."""
+        self._generation += 1
         self._backend.update(update)
 
     @property

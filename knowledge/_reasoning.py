@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -45,24 +46,24 @@ WHERE { ?c rdfs:subClassOf/rdfs:subClassOf+ ?e
     ("a value of a property is one of its super-properties (rdfs7)", """
 INSERT { GRAPH <%(g)s> { ?s ?q ?o } }
 %(using)s
-WHERE { ?p rdfs:subPropertyOf ?q . ?s ?p ?o
+WHERE { %(q_values)s ?p rdfs:subPropertyOf ?q . ?s ?p ?o
         FILTER (?p != ?q)
         FILTER NOT EXISTS { ?s ?q ?o } }"""),
     ("the domain of a property types its subjects (rdfs2)", """
 INSERT { GRAPH <%(g)s> { ?s rdf:type ?c } }
 %(using)s
-WHERE { ?p rdfs:domain ?c . ?s ?p ?o
+WHERE { %(c_values)s ?p rdfs:domain ?c . %(values_of_p)s
         FILTER NOT EXISTS { ?s rdf:type ?c } }"""),
     ("the range of a property types its objects (rdfs3)", """
 INSERT { GRAPH <%(g)s> { ?o rdf:type ?c } }
 %(using)s
-WHERE { ?p rdfs:range ?c . ?s ?p ?o
+WHERE { %(c_values)s ?p rdfs:range ?c . %(values_of_p)s
         FILTER (!isLiteral(?o))
         FILTER NOT EXISTS { ?o rdf:type ?c } }"""),
     ("an instance of a class is one of its super-classes (rdfs9)", """
 INSERT { GRAPH <%(g)s> { ?s rdf:type ?d } }
 %(using)s
-WHERE { ?c rdfs:subClassOf ?d . ?s rdf:type ?c
+WHERE { %(d_values)s ?c rdfs:subClassOf ?d . ?s rdf:type ?c
         FILTER (?c != ?d)
         FILTER NOT EXISTS { ?s rdf:type ?d } }"""),
 )
@@ -92,11 +93,16 @@ _VERSION = "rdfs-2"  # change it with the rules: caches of other rules are stale
 
 
 def rdfs_closure(kg: KnowledgeGraph, same_as: bool = False,
-                 cache_dir: str | Path | None = None) -> int:
+                 cache_dir: str | Path | None = None,
+                 classes: Iterable[str] | None = None,
+                 properties: Iterable[str] | None = None) -> int:
     """Add the RDFS consequences of the graph to it; the number of triples added.
 
     With a ``cache_dir`` (default: ``$NESY_CACHE/rdfs`` when ``NESY_CACHE`` is set), the
     inferred triples are kept under the graph's content hash and read back next time.
+    ``classes`` and ``properties`` (IRIs) restrict the consequences to the types and
+    property values the rules can see (those a mapping names): the same facts for them,
+    much less work on a large graph. The class and property hierarchies are always closed.
 
     >>> kg = KnowledgeGraph()
     >>> _ = kg.load_string('''@prefix ex: <http://example.org/> .
@@ -107,7 +113,11 @@ def rdfs_closure(kg: KnowledgeGraph, same_as: bool = False,
     3
     """
     graph = ox.NamedNode(INFERRED)
-    cache = _cache_file(kg, same_as, cache_dir)
+    restricted = classes is not None or properties is not None
+    class_set = sorted(set(classes or ()))
+    property_set = sorted(set(properties or ()))
+    cache = _cache_file(kg, same_as, cache_dir,
+                        (class_set, property_set) if restricted else None)
     if cache is not None and cache.exists():
         before = len(kg)
         quads = _parse(_read(cache), ox.RdfFormat.N_QUADS, str(cache), INFERRED)
@@ -118,10 +128,21 @@ def rdfs_closure(kg: KnowledgeGraph, same_as: bool = False,
     # The WHERE clauses read the merge of every graph (SPARQL's USING), inferred included.
     graphs = sorted(set(kg.sources()) | {INFERRED})
     using = "\n".join(f"USING <{g}>" for g in graphs if g != "default")
+    values = {"g": INFERRED, "using": using, "q_values": "", "c_values": "", "d_values": "",
+              "values_of_p": "?s ?p ?o ."}
+    if restricted:
+        values["q_values"] = _values("q", property_set)
+        values["d_values"] = _values("d", class_set)
+        # values of sub-properties count for a property's domain and range, too
+        values["values_of_p"] = ("{ ?s ?p ?o } UNION { ?p2 rdfs:subPropertyOf ?p . "
+                                 "?s ?p2 ?o }")
     for _ in range(2 if same_as else 1):  # sameAs copies can feed the RDFS rules again
         for name, update in rules:
+            if restricted and "%(c_values)s" in update:
+                # the classes whose instances are instances of a class the rules see
+                values["c_values"] = _values("c", _subclasses(kg, class_set))
             try:
-                kg.update(_PREFIXES + update % {"g": INFERRED, "using": using})
+                kg.update(_PREFIXES + update % values)
             except KnowledgeError as exc:
                 raise KnowledgeError(f"RDFS rule '{name}' failed: {exc}") from exc
     added = len(kg) - before
@@ -133,6 +154,19 @@ def rdfs_closure(kg: KnowledgeGraph, same_as: bool = False,
         temporary.write_bytes(data)
         temporary.replace(cache)  # whole files only
     return added
+
+
+def _values(variable: str, iris: Iterable[str]) -> str:
+    return f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in iris)} }}"
+
+
+def _subclasses(kg: KnowledgeGraph, classes: list[str]) -> list[str]:
+    if not classes:
+        return []
+    rows = kg.select(_PREFIXES + f"SELECT DISTINCT ?c WHERE {{ {_values('d', classes)} "
+                     "?c rdfs:subClassOf ?d }")
+    return sorted({row["c"].value for row in rows if isinstance(row["c"], ox.NamedNode)}
+                  | set(classes))
 
 
 def owl_rl_closure(kg: KnowledgeGraph) -> int:
@@ -165,8 +199,8 @@ def owl_rl_closure(kg: KnowledgeGraph) -> int:
     return len(kg) - before
 
 
-def _cache_file(kg: KnowledgeGraph, same_as: bool,
-                cache_dir: str | Path | None) -> Path | None:
+def _cache_file(kg: KnowledgeGraph, same_as: bool, cache_dir: str | Path | None,
+                restriction: tuple[list[str], list[str]] | None = None) -> Path | None:
     if cache_dir is None:
         root = os.environ.get("NESY_CACHE")
         if not root:
@@ -177,5 +211,7 @@ def _cache_file(kg: KnowledgeGraph, same_as: bool,
     key = hashlib.sha256(kg.content_hash.encode())
     for source in sorted(set(kg.sources()) - {INFERRED}):
         key.update(source.encode() + b"\n")
+    if restriction is not None:
+        key.update(repr(restriction).encode())
     name = f"{key.hexdigest()}-{_VERSION}{'-sameas' if same_as else ''}.nq"
     return Path(cache_dir) / name

@@ -1,6 +1,60 @@
-"""Perception: torch models whose outputs become probabilistic facts.
+"""Perception: torch classifiers whose calibrated outputs become probabilistic facts.
 
-Not built yet: this package holds its place in the layout (see the README's roadmap).
+Estimators follow scikit-learn's contract (``fit`` returns ``self``, ``predict_proba``),
+train deterministically on a single torch thread, calibrate on held-out data, save with a
+metadata file and a version hash, and are read by the rules through a :class:`NeuralPredicate`.
+
+>>> from neural import MLPClassifier, NeuralPredicate
+>>> X, y = [[0.0, 1.0], [1.0, 0.0]] * 10, [0, 1] * 10
+>>> model = MLPClassifier(hidden=(4,), epochs=30, learning_rate=0.05).fit(X, y)
+>>> net = NeuralPredicate("net", model)
+>>> facts = net.facts([[0.0, 1.0]], ids=["x1"])[0]
+>>> facts.most_probable, sorted(facts.probabilities)
+(0, [0, 1])
 """
 
-__all__: list[str] = []
+from nesy.errors import InputError, NesyError
+
+from ._calibration import CalibratedModel, fit_temperature
+from ._estimators import CNNClassifier, MLPClassifier
+from ._metrics import (
+    Metrics,
+    accuracy,
+    brier_score,
+    evaluate,
+    expected_calibration_error,
+    log_loss,
+)
+from ._predicate import Label, NeuralFacts, NeuralPredicate
+from ._storage import (
+    ModelMetadata,
+    data_hash,
+    load_model,
+    model_version,
+    read_metadata,
+    save_model,
+)
+
+__all__ = [
+    "CNNClassifier",
+    "CalibratedModel",
+    "InputError",
+    "Label",
+    "MLPClassifier",
+    "Metrics",
+    "ModelMetadata",
+    "NesyError",
+    "NeuralFacts",
+    "NeuralPredicate",
+    "accuracy",
+    "brier_score",
+    "data_hash",
+    "evaluate",
+    "expected_calibration_error",
+    "fit_temperature",
+    "load_model",
+    "log_loss",
+    "model_version",
+    "read_metadata",
+    "save_model",
+]
