@@ -52,8 +52,10 @@ def load_knowledge(config: Mapping[str, Any], root: str | Path,
     if reasoning not in REASONING:
         raise KnowledgeError(f"{where}: [knowledge] reasoning {reasoning!r} is not one of "
                              f"{', '.join(REASONING)}")
-    if reasoning in ("rdfs", "rdfs+sameas"):
-        rdfs_closure(kg, same_as=reasoning == "rdfs+sameas")
+    mapping = KnowledgeMapping.from_dict(config, where)
+    if reasoning in ("rdfs", "rdfs+sameas"):  # what the rules can see, no more
+        rdfs_closure(kg, same_as=reasoning == "rdfs+sameas", classes=mapping.classes(),
+                     properties=mapping.properties())
     elif reasoning == "owl-rl":
         owl_rl_closure(kg)
-    return kg, KnowledgeMapping.from_dict(config, where)
+    return kg, mapping

@@ -261,6 +261,14 @@ class KnowledgeMapping:
                    table.expand(confidence) if confidence else None,
                    construct if isinstance(construct, str) else None)
 
+    def classes(self) -> list[str]:
+        """The IRIs of the mapped classes."""
+        return sorted({entry.iri for entry in self.predicates if entry.kind == "class"})
+
+    def properties(self) -> list[str]:
+        """The IRIs of the mapped properties."""
+        return sorted({entry.iri for entry in self.predicates if entry.kind == "property"})
+
     def arities(self) -> dict[str, int]:
         return {entry.predicate: entry.arity for entry in self.predicates}
 
