@@ -17,6 +17,7 @@ from knowledge import (
     RDFS_RULES,
     KnowledgeError,
     KnowledgeGraph,
+    KnowledgeMapping,
     owl_rl_closure,
     rdfs_closure,
 )
@@ -340,3 +341,33 @@ def test_owl_rl_closure_adds_owl_consequences_to_the_inferred_graph(store: str) 
     assert (f"<{EX}ann>", f"<{EX}hasDoctor>", f"<{EX}doc>") in inferred
     assert (f"<{EX}f1>", f"<{TYPE}>", f"<{EX}Finding>") in inferred
     assert owl_rl_closure(kg) == 0
+
+
+# ------------------------------------------------------------------ restricted closure
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_closure_restricted_to_a_mapping_gives_the_same_facts(seed: int) -> None:
+    """Restricting the closure to what a mapping names changes none of the mapped facts."""
+    rng = random.Random(1000 + seed)
+    text = PREFIXES + random_ontology(seed)
+    classes = sorted({word for word in text.split() if word.startswith("ex:C")})
+    properties = sorted({word for word in text.split() if word.startswith("ex:p")})
+    chosen_classes = rng.sample(classes, min(len(classes), rng.randint(1, 3)))
+    chosen_properties = rng.sample(properties, min(len(properties), rng.randint(1, 3)))
+    predicates: dict[str, Any] = {f"c{i}": {"class": c} for i, c in enumerate(chosen_classes)}
+    predicates.update({f"p{i}": p for i, p in enumerate(chosen_properties)})
+    mapping = KnowledgeMapping.from_dict({"prefixes": {"ex": EX}, "default_prefix": "ex",
+                                          "predicates": predicates})
+    full, restricted = KnowledgeGraph(), KnowledgeGraph()
+    full.load_string(text)
+    restricted.load_string(text)
+    rdfs_closure(full)
+    rdfs_closure(restricted, classes=mapping.classes(), properties=mapping.properties())
+    entities = sorted({word[3:] for word in text.split() if word.startswith("ex:i")})
+
+    def facts(kg: KnowledgeGraph) -> set[tuple[str, tuple[Any, ...]]]:
+        return {(f.predicate, f.args) for f in mapping.facts(kg, entities, hops=0)}
+
+    assert facts(restricted) == facts(full)
+    assert len(restricted) <= len(full)
