@@ -473,9 +473,10 @@ class Program:
     def _why_not_walk(self, goal: str) -> str:
         return self._engine.call("nesy_why_not", self._module, goal)
 
-    def probability(self, query: QueryLike, evidence: EvidenceLike | None = None) -> float:
+    def probability(self, query: QueryLike, evidence: EvidenceLike | None = None,
+                    facts: FactsLike | None = None) -> float:
         """P(query | evidence) for one ground atom (0.0 when it cannot be derived)."""
-        result = self.query([query], evidence)
+        result = self.query([query], evidence, facts=facts)
         if len(result) > 1:
             raise InputError(f"{_key(query)} is not ground: it has {len(result)} answers",
                              field="query")
