@@ -1,6 +1,27 @@
-"""Grounding a case and the ``Engine`` facade over symbolic, neural and knowledge.
+"""The bridge: a case's inputs, record and knowledge into the rules; decisions with reasons.
 
-Not built yet: this package holds its place in the layout (see the README's roadmap).
+>>> from bridge import Engine                       # doctest: +SKIP
+>>> engine = Engine.from_bundle("examples/clinic")  # doctest: +SKIP
 """
 
-__all__: list[str] = []
+from nesy.errors import InputError, NesyError
+from symbolic import Explanation
+
+from ._bundle import Bundle, BundleError, DecisionConfig, check_case
+from ._decision import SCHEMA, Decision, GroundedFact, decide_label
+from ._engine import Engine
+
+__all__ = [
+    "SCHEMA",
+    "Bundle",
+    "BundleError",
+    "Decision",
+    "DecisionConfig",
+    "Engine",
+    "Explanation",
+    "GroundedFact",
+    "InputError",
+    "NesyError",
+    "check_case",
+    "decide_label",
+]
