@@ -11,8 +11,9 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from nesy.errors import NesyError
+from nesy.errors import InputError, NesyError
 
 __all__ = ["main"]
 
@@ -101,10 +102,98 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def decide_main(argv: Sequence[str]) -> int:
+    """``nesy decide BUNDLE CASE.json [--json]`` or ``--batch CASES.jsonl [--out FILE]``."""
+    parser = _parser("decide", "decide cases with a bundle")
+    parser.add_argument("bundle", help="a bundle folder (with bundle.toml)")
+    parser.add_argument("case", nargs="?", help="a case as JSON")
+    parser.add_argument("--batch", help="cases as JSON lines; decisions are written as JSON lines")
+    parser.add_argument("--out", help="with --batch: write the decisions here (default stdout)")
+    parser.add_argument("--json", action="store_true", help="print the decision as JSON")
+    args = parser.parse_args(argv)
+    if (args.case is None) == (args.batch is None):
+        raise _UsageError("nesy decide: give one CASE.json or --batch CASES.jsonl")
+    from bridge import Engine
+
+    engine = Engine.from_bundle(args.bundle)
+    if args.case is not None:
+        decision = engine.decide(_read_json(args.case))
+        if args.json:
+            print(json.dumps(decision.to_dict(), indent=2))
+        else:
+            print(_format_decision(decision.to_dict()))
+        return EXIT_OK
+    cases = _read_json_lines(args.batch)
+    lines = [json.dumps(d.to_dict(), separators=(",", ":")) for d in engine.decide_many(cases)]
+    text = "\n".join(lines) + ("\n" if lines else "")
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def train_main(argv: Sequence[str]) -> int:
+    """``nesy train BUNDLE``: train the bundle's models (deterministic)."""
+    parser = _parser("train", "train the models of a bundle")
+    parser.add_argument("bundle", help="a bundle folder (with bundle.toml)")
+    args = parser.parse_args(argv)
+    from bridge import Bundle, train_bundle
+
+    bundle = Bundle.read(args.bundle)
+    train_bundle(bundle)
+    print(f"trained the models of {bundle.name} in {bundle.root / 'models'}")
+    return EXIT_OK
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"no such file: {path}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read {path} as JSON: {exc}") from exc
+
+
+def _read_json_lines(path: str) -> list[Any]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as exc:
+        raise InputError(f"no such file: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
+    cases = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                cases.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{number}: not JSON: {exc}") from exc
+    return cases
+
+
+def _format_decision(data: dict[str, Any]) -> str:
+    label = data["label"] if not data["abstained"] else f"abstain (refer to a human; " \
+        f"most probable: {data['decided']})"
+    lines = [f"case {data['case']}: {label}  (p = {data['probability']:.4g})", "alternatives:"]
+    lines += [f"  {name}: {p:.4g}" for name, p in sorted(data["alternatives"].items(),
+                                                       key=lambda item: -item[1])]
+    proofs = data["explanation"]["proofs"]
+    if proofs:
+        lines.append("because:")
+        for leaf in proofs[0]["leaves"]:
+            source = leaf["source"]
+            lines.append(f"  {'not ' if leaf['negated'] else ''}{leaf['fact']}  "
+                         f"{leaf['probability']:.4g}  [{source['kind']}]")
+    return "\n".join(lines)
+
+
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "query": (query_main, "evaluate the queries of a ProbLog file"),
     "check": (check_main, "check rule files: every problem as path:line:col"),
     "explain": (explain_main, "explain a query: proofs, influence, why not"),
+    "decide": (decide_main, "decide cases with a bundle"),
+    "train": (train_main, "train the models of a bundle"),
 }
 
 

@@ -9,7 +9,7 @@ from symbolic import Explanation
 
 from ._bundle import Bundle, BundleError, DecisionConfig, check_case
 from ._decision import SCHEMA, Decision, GroundedFact, decide_label
-from ._engine import Engine
+from ._engine import Engine, train_bundle
 
 __all__ = [
     "SCHEMA",
@@ -24,4 +24,5 @@ __all__ = [
     "NesyError",
     "check_case",
     "decide_label",
+    "train_bundle",
 ]

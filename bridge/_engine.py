@@ -31,7 +31,7 @@ from symbolic import Explanation, Program, Term, format_term
 from ._bundle import Bundle, BundleError, check_case
 from ._decision import Decision, GroundedFact, decide_label
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "train_bundle"]
 
 _FIRST_ARG = re.compile(r"^[^(]+\((?P<arg>[^,()]+),")
 
@@ -108,16 +108,8 @@ class Engine:
         return networks
 
     def train(self) -> None:
-        """Run the bundle's ``train.py`` (deterministic; models land in ``models/``)."""
-        script = self.bundle.train_script
-        if script is None:
-            raise BundleError(f"{self.bundle.root} has models to train but no train.py")
-        env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        result = subprocess.run([sys.executable, str(script)], cwd=self.bundle.root,
-                                capture_output=True, text=True, env=env, check=False)
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            raise BundleError(f"training failed ({script}): {' / '.join(tail)}")
+        """Run the bundle's ``train.py`` (see :func:`train_bundle`)."""
+        train_bundle(self.bundle)
 
     # ----------------------------------------------------------------- decide
 
@@ -290,6 +282,19 @@ class Engine:
                 os.write(fd, line)
             finally:
                 os.close(fd)
+
+
+def train_bundle(bundle: Bundle) -> None:
+    """Run the bundle's ``train.py`` (deterministic; models land in ``models/``)."""
+    script = bundle.train_script
+    if script is None:
+        raise BundleError(f"{bundle.root} has models to train but no train.py")
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    result = subprocess.run([sys.executable, str(script.resolve())], cwd=bundle.root,
+                            capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise BundleError(f"training failed ({script}): {' / '.join(tail)}")
 
 
 @dataclass(frozen=True)

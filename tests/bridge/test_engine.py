@@ -245,3 +245,26 @@ def test_probabilities_agree_with_the_rules_alone(engine: Engine, bundle: Path) 
     high = _high(engine, c)
     result = program.query("act(treat)", weights={"risk(scan,high)": high})
     assert decision.alternatives["treat"] == pytest.approx(result["act(treat)"], abs=1e-9)
+
+
+def test_the_cli_decides_a_case_and_a_batch(bundle: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from apps.cli import main
+
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case(4, smoker=True, scan=[3.0, 3.0, 0.0, 0.0])))
+    assert main(["decide", str(bundle), str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["label"] == "treat"
+    assert main(["decide", str(bundle), str(path)]) == 0
+    assert "case c4: treat" in capsys.readouterr().out
+    batch = tmp_path / "cases.jsonl"
+    batch.write_text("\n".join(json.dumps(case(i)) for i in range(3)) + "\n")
+    out = tmp_path / "decisions.jsonl"
+    assert main(["decide", str(bundle), "--batch", str(batch), "--out", str(out)]) == 0
+    assert [json.loads(line)["case"] for line in out.read_text().splitlines()] == [
+        "c0", "c1", "c2"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**case(1), "inputs": {"scan": [1, 2]}}))
+    assert main(["decide", str(bundle), str(bad)]) == 2
+    assert "inputs.scan" in capsys.readouterr().err
+    assert main(["decide", str(bundle)]) == 2
