@@ -246,16 +246,13 @@ class Engine:
                                             strict=True)}
         decided, probability, abstained = decide_label(self.bundle.decision, by_label)
         start = time.perf_counter()
-        explanation = self.program.explain(f"{self.bundle.decision.query}({decided})", k=self.k,
-                                           facts=facts, weights=weights)
+        explanation = self._explain(decided, facts, weights, self.k)
         explanation = _with_sources(explanation, sources)
         ranked = sorted(self.bundle.decision.labels, key=lambda label: -by_label[label])
         runner_up = next((label for label in ranked if label != decided), None)
         why_not = None
         if runner_up is not None:
-            other = self.program.explain(f"{self.bundle.decision.query}({runner_up})", k=0,
-                                         facts=facts, weights=weights)
-            why_not = other.why_not
+            why_not = self._explain(runner_up, facts, weights, 0).why_not
         explain_ms = (time.perf_counter() - start) * 1000
         grounded = tuple(GroundedFact(format_term(term), 1.0 if p is None else p,
                                       sources.get(format_term(term), {"kind": "case"}))
@@ -271,6 +268,14 @@ class Engine:
         if self.audit_log is not None:
             self._audit(decision)
         return decision
+
+    def _explain(self, label: str, facts: dict[Term, float | None], weights: dict[str, float],
+                 k: int) -> Explanation:
+        """One label's explanation, with the networks' weights that its circuit uses."""
+        query = f"{self.bundle.decision.query}({label})"
+        known = self.program.compile(query, facts=facts).names
+        return self.program.explain(query, k=k, facts=facts,
+                                    weights={n: w for n, w in weights.items() if n in known})
 
     def _audit(self, decision: Decision) -> None:
         """Append one JSON line with a single write: a crash never leaves half a line."""
