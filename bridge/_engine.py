@@ -195,7 +195,15 @@ class Engine:
                  f"<{namespace}case>"]
         properties = []
         for name, value in record.items():
-            properties.append(f"  <{namespace}{name}> {_literal(value)}")
+            spec = self.bundle.record.get(name)
+            if spec is not None and spec.type == "entity" and self.mapping is not None:
+                try:
+                    node = self.mapping.table.iri(str(value))
+                except NesyError as exc:
+                    raise InputError(str(exc), field=f"record.{name}") from exc
+                properties.append(f"  <{namespace}{name}> {node}")
+            else:
+                properties.append(f"  <{namespace}{name}> {_literal(value)}")
         if not properties:
             return lines[0]
         return lines[0] + "\n" + lines[1] + "\n" + " ;\n".join(properties) + " ."
