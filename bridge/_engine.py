@@ -13,28 +13,24 @@ import hashlib
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from nesy.errors import InputError, NesyError
-from symbolic import Explanation, Program, Term, format_term
+from symbolic import Explanation, Fact, Parameter, Program, Source, Term, format_term
 
 from ._bundle import Bundle, BundleError, check_case
 from ._decision import Decision, GroundedFact, decide_label
 
 __all__ = ["Engine", "train_bundle"]
-
-_FIRST_ARG = re.compile(r"^[^(]+\((?P<arg>[^,()]+),")
-
 
 class Engine:
     """Decide cases with a bundle.
@@ -230,44 +226,44 @@ class Engine:
 
     def _decide(self, case: _Case, neural: dict[str, float],
                 neural_sources: dict[str, dict[str, Any]], neural_ms: float) -> Decision:
-        case_id, facts, sources = case.id, case.facts, dict(case.sources)
+        sources = dict(case.sources)
         start = time.perf_counter()
-        compiled = self.program.compile(self.queries, facts=facts)
+        table = self.program.fact_table(case.facts)  # encoded once for every call below
+        compiled = self.program.compile(self.queries, facts=table)
         weights: dict[str, float] = {}
         for parameter in compiled.parameters:
             if parameter.net is None:
                 continue
-            match = _FIRST_ARG.match(parameter.name)
-            domain = self.bundle.networks[parameter.net].domain if \
-                parameter.net in self.bundle.networks else None
-            label = domain[parameter.head - 1] if domain else str(parameter.head - 1)
-            key = f"{parameter.net}\x00{match.group('arg') if match else ''}\x00{label}"
+            key = self._neural_key(parameter)
             if key not in neural:
                 raise BundleError(f"the rules' neural predicate {parameter.name} reads no input "
                                   "of the bundle")
             weights[parameter.name] = neural[key]
             sources[parameter.name] = neural_sources[key]
-        probabilities = self.program.query(self.queries, facts=facts, weights=weights)
+        probabilities = self.program.query(self.queries, facts=table, weights=weights)
         grounding_ms = (time.perf_counter() - start) * 1000
         by_label = {label: probabilities.get(query, 0.0)
                     for label, query in zip(self.bundle.decision.labels, self.queries,
                                             strict=True)}
         decided, probability, abstained = decide_label(self.bundle.decision, by_label)
         start = time.perf_counter()
-        explanation = self._explain(decided, facts, weights, self.k)
-        explanation = _with_sources(explanation, sources)
+        query = self.bundle.decision.query
+        explanation = _with_sources(
+            self.program.explain(f"{query}({decided})", k=self.k, facts=table,
+                                 weights=weights, strict=False), sources)
         ranked = sorted(self.bundle.decision.labels, key=lambda label: -by_label[label])
         runner_up = next((label for label in ranked if label != decided), None)
         why_not = None
         if runner_up is not None:
-            why_not = self._explain(runner_up, facts, weights, 0).why_not
+            why_not = self.program.why_not(f"{query}({runner_up})", facts=table,
+                                           weights=weights, strict=False)
         explain_ms = (time.perf_counter() - start) * 1000
         grounded = tuple(GroundedFact(format_term(term), 1.0 if p is None else p,
                                       sources.get(format_term(term), {"kind": "case"}))
-                         for term, p in facts.items())
+                         for term, p in case.facts.items())
         grounded += tuple(GroundedFact(name, weights[name], sources[name]) for name in weights)
         decision = Decision(
-            case=case_id, label=None if abstained else decided, probability=probability,
+            case=case.id, label=None if abstained else decided, probability=probability,
             abstained=abstained, alternatives=by_label, facts=grounded,
             explanation=explanation, why_not=why_not, versions=self.versions,
             timing_ms={"neural": round(neural_ms, 3), "inference": round(grounding_ms, 3),
@@ -277,13 +273,13 @@ class Engine:
             self._audit(decision)
         return decision
 
-    def _explain(self, label: str, facts: dict[Term, float | None], weights: dict[str, float],
-                 k: int) -> Explanation:
-        """One label's explanation, with the networks' weights that its circuit uses."""
-        query = f"{self.bundle.decision.query}({label})"
-        known = self.program.compile(query, facts=facts).names
-        return self.program.explain(query, k=k, facts=facts,
-                                    weights={n: w for n, w in weights.items() if n in known})
+    def _neural_key(self, parameter: Parameter) -> str:
+        """Which network output weighs a neural parameter: network, input, class."""
+        spec = self.bundle.networks.get(parameter.net or "")
+        label = spec.domain[parameter.head - 1] if spec and spec.domain else \
+            str(parameter.head - 1)
+        read = parameter.inputs[0] if parameter.inputs else ""
+        return f"{parameter.net}\x00{read}\x00{label}"
 
     def _audit(self, decision: Decision) -> None:
         """Append one JSON line with a single write: a crash never leaves half a line."""
@@ -364,10 +360,6 @@ def _literal(value: Any) -> str:
 def _with_sources(explanation: Explanation,
                   sources: Mapping[str, Mapping[str, Any]]) -> Explanation:
     """The explanation with its external and neural leaves' provenance from the case."""
-    from dataclasses import replace
-
-    from symbolic import Fact, Source
-
     def leaf(node: Any) -> Any:
         if isinstance(node, Fact):
             found = sources.get(node.atom)

@@ -304,6 +304,15 @@ def _xml_error_position(data: bytes) -> tuple[int | None, int | None]:
     return None, None
 
 
+def _rows(solutions: Any) -> list[dict[str, Any]]:
+    """SELECT solutions as dicts of the bound variables."""
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise KnowledgeError("expected a SPARQL SELECT query")
+    names = [v.value for v in solutions.variables]
+    return [{name: row[name] for name in names if row[name] is not None}
+            for row in solutions]
+
+
 def _graph_name(term: Any) -> str:
     if isinstance(term, ox.NamedNode):
         return term.value
@@ -386,11 +395,7 @@ class _Oxigraph(_Backend):
             solutions = self.store.query(query, use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise KnowledgeError(f"SPARQL syntax error: {exc}") from exc
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise KnowledgeError("expected a SPARQL SELECT query")
-        names = [v.value for v in solutions.variables]
-        return [{name: row[name] for name in names if row[name] is not None}
-                for row in solutions]
+        return _rows(solutions)
 
     def construct(self, query: str) -> list[ox.Triple]:
         try:
@@ -572,11 +577,7 @@ class _Remote(_Backend):
             results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as exc:
             raise KnowledgeError(f"unreadable answer from {self.query_url}: {exc}") from exc
-        if not isinstance(results, ox.QuerySolutions):
-            raise KnowledgeError("expected a SPARQL SELECT query")
-        names = [v.value for v in results.variables]
-        return [{name: row[name] for name in names if row[name] is not None}
-                for row in results]
+        return _rows(results)
 
     def construct(self, query: str) -> list[ox.Triple]:
         body = self._request(f"{self.query_url}?union-default-graph", query.encode(),

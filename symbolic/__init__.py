@@ -29,7 +29,7 @@ from ._explain import (
     WhyNot,
 )
 from ._limits import Limits
-from ._program import CompiledQuery, Program
+from ._program import CompiledQuery, FactTable, Program
 from ._rules import Rule
 from ._terms import Term, Var, format_term
 
@@ -39,6 +39,7 @@ __all__ = [
     "Diagnostic",
     "Explanation",
     "Fact",
+    "FactTable",
     "InconsistentEvidenceError",
     "InferenceLimitError",
     "Influence",

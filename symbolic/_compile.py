@@ -34,7 +34,8 @@ class Parameter:
 
     ``name`` is the ground head atom as written (``edge(a,b)``), the key under
     which new probabilities are given; ``default`` is the probability in the
-    program (``None`` for a neural predicate, whose probability comes at query time).
+    program (``None`` for a neural predicate, whose probability comes at query time);
+    ``net`` and ``inputs`` name a neural predicate's network and the inputs it reads.
     """
 
     name: str
@@ -43,10 +44,11 @@ class Parameter:
     head: int
     default: float | None
     net: str | None = None
+    inputs: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "clause": self.clause, "head": self.head,
-                "default": self.default, "net": self.net}
+                "default": self.default, "net": self.net, "inputs": list(self.inputs)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,6 +193,7 @@ def _order_variables(
                         name=ground.atoms[head_atom[(choice, head)]],
                         choice=choice, clause=clause_index, head=head, default=default,
                         net=ground.neural.get(choice),
+                        inputs=ground.neural_inputs.get(choice, ()),
                     ))
                 choice_vars[choice] = heads
             for literal in clause.literals:

@@ -296,6 +296,21 @@ class Explainer:
     # -- the pieces -------------------------------------------------------------
 
     def explain(self, weights: Mapping[Any, float] | None, k: int) -> Explanation:
+        vector, values, probability = self._evaluate(weights)
+        proofs, complete = self._proofs(vector, k)
+        influence = self._influence(vector)
+        why_not = self._why_not(probability, values, vector) if probability < 0.5 else None
+        return Explanation(self.query_text, probability, self.evidence, tuple(proofs),
+                           influence, why_not, complete)
+
+    def why_not(self, weights: Mapping[Any, float] | None) -> WhyNot:
+        """The why-not part alone, whatever the probability."""
+        vector, values, probability = self._evaluate(weights)
+        return self._why_not(probability, values, vector)
+
+    def _evaluate(self, weights: Mapping[Any, float] | None) -> tuple[np.ndarray, np.ndarray,
+                                                                       float]:
+        """The parameters, the circuit's outputs and P(query | evidence)."""
         vector = self._parameter_vector(weights)
         values = self.compiled.circuit.evaluate(vector)
         evidence_probability = float(values[0])
@@ -304,11 +319,7 @@ class Explainer:
         probability = 0.0
         if self.query_output is not None:
             probability = min(1.0, float(values[self.query_output]) / evidence_probability)
-        proofs, complete = self._proofs(vector, k)
-        influence = self._influence(vector)
-        why_not = self._why_not(probability, values, vector) if probability < 0.5 else None
-        return Explanation(self.query_text, probability, self.evidence, tuple(proofs),
-                           influence, why_not, complete)
+        return vector, values, probability
 
     def _proofs(self, vector: np.ndarray, k: int) -> tuple[list[Proof], bool]:
         if self.query_atom is None or k <= 0:

@@ -51,6 +51,7 @@ class GroundProgram:
     choice_clause: dict[int, int] = field(default_factory=dict)
     flexible: dict[tuple[int, int], float] = field(default_factory=dict)
     neural: dict[int, str] = field(default_factory=dict)
+    neural_inputs: dict[int, tuple[str, ...]] = field(default_factory=dict)
     goals: dict[int, str] = field(default_factory=dict)  # what auxiliary atoms stand for
 
     def clauses_by_head(self) -> dict[int, list[GroundClause]]:
@@ -91,8 +92,10 @@ def parse_ground(text: str) -> GroundProgram | GroundError:
             choice, head, probability = line[2:].split()
             program.flexible[(int(choice), int(head))] = float(probability)
         elif tag == "n":
-            choice, net = line[2:].split(" ", 1)
+            choice, rest = line[2:].split(" ", 1)
+            net, *inputs = rest.split("\t")
             program.neural[int(choice)] = net
+            program.neural_inputs[int(choice)] = tuple(inputs)
         elif tag == "g":
             ident, goal = line[2:].split(" ", 1)
             program.goals[int(ident)] = goal

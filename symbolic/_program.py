@@ -25,7 +25,7 @@ from nesy.errors import (
 )
 
 from ._compile import Compiled, Parameter, compile_ground
-from ._explain import Explainer, Explanation, why_not_atoms
+from ._explain import Explainer, Explanation, WhyNot, why_not_atoms
 from ._ground import GroundError, GroundProgram, parse_ground
 from ._limits import Limits
 from ._prolog import EncodedTerm, PrologEngine, encode_term, engine
@@ -288,7 +288,7 @@ class Program:
         evidence: EvidenceLike | None = None,
         weights: Mapping[Any, float] | None = None,
         limits: Limits | None = None,
-        facts: FactsLike | None = None,
+        facts: FactsLike | FactTable | None = None,
     ) -> dict[str, float]:
         """Probabilities ``{term: P(term | evidence)}``.
 
@@ -301,7 +301,7 @@ class Program:
         ``{Term(...): probability or None}``: only their probabilities changing, the
         compiled circuit is reused too.
         """
-        table = _Facts.of(facts, self.external)
+        table = FactTable.of(facts, self.external)
         compiled = self.compile(query, evidence, limits, table)
         return compiled.evaluate(table.weights(weights, compiled.names))
 
@@ -310,13 +310,13 @@ class Program:
         query: QueryLike | Sequence[QueryLike] | None = None,
         evidence: EvidenceLike | None = None,
         limits: Limits | None = None,
-        facts: FactsLike | _Facts | None = None,
+        facts: FactsLike | FactTable | None = None,
     ) -> CompiledQuery:
         """Ground and compile the queries once; cached by the queries, evidence and facts.
 
         The facts count by their atoms, not their probabilities (see :meth:`query`).
         """
-        table = facts if isinstance(facts, _Facts) else _Facts.of(facts, self.external)
+        table = FactTable.of(facts, self.external)
         requests, key = self._requests(query, evidence)
         if table.structure:
             key = (*key, table.structure)
@@ -403,13 +403,16 @@ class Program:
         evidence: EvidenceLike | None = None,
         weights: Mapping[Any, float] | None = None,
         limits: Limits | None = None,
-        facts: FactsLike | None = None,
+        facts: FactsLike | FactTable | None = None,
+        strict: bool = True,
     ) -> Explanation:
         """The probability of a ground query with its reasons.
 
         The ``k`` most probable proofs (best first), the influence dP/dp of every
         probabilistic fact, and, when the probability is below 0.5, why not.
         Grounding and compiling are cached per query and evidence, as in :meth:`query`.
+        With ``strict=False``, weights for facts this query does not use are ignored
+        (weights meant for several queries) instead of being an error.
 
         >>> program = Program.from_string(
         ...     "0.9::rain. 0.5::sprinkler. wet :- rain. wet :- sprinkler.")
@@ -423,10 +426,39 @@ class Program:
         """
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
             raise InputError(f"k must be a whole number of proofs, not {k!r}", field="k")
+        table = FactTable.of(facts, self.external)
+        explainer = self._cached_explainer(query, evidence, limits, table)
+        return explainer.explain(_used(table.weights(weights, explainer.parameter_names),
+                                       explainer.parameter_names, strict), k)
+
+    def why_not(
+        self,
+        query: QueryLike,
+        evidence: EvidenceLike | None = None,
+        weights: Mapping[Any, float] | None = None,
+        limits: Limits | None = None,
+        facts: FactsLike | FactTable | None = None,
+        strict: bool = True,
+    ) -> WhyNot:
+        """Why a ground query is not more probable, whatever its probability.
+
+        The ``why_not`` part of :meth:`explain` alone: no proofs, no influence
+        (the runner-up of a decision needs only this). ``strict`` as in :meth:`explain`.
+        """
+        table = FactTable.of(facts, self.external)
+        explainer = self._cached_explainer(query, evidence, limits, table)
+        return explainer.why_not(_used(table.weights(weights, explainer.parameter_names),
+                                       explainer.parameter_names, strict))
+
+    def fact_table(self, facts: FactsLike | None) -> FactTable:
+        """The facts of the external predicates, checked and encoded once for many calls."""
+        return FactTable.of(facts, self.external)
+
+    def _cached_explainer(self, query: QueryLike, evidence: EvidenceLike | None,
+                          limits: Limits | None, table: FactTable) -> Explainer:
         if not isinstance(query, str | Term):
             raise InputError(f"a query must be a str or a Term, not {type(query).__name__}",
                              field="query")
-        table = _Facts.of(facts, self.external)
         requests, key = self._build_requests([query], evidence)
         if table.structure:
             key = (*key, table.structure)
@@ -436,7 +468,7 @@ class Program:
                 explainer = self._explainer(query, requests, evidence, limits or self.limits,
                                             table.text)
                 self._explainers[key] = explainer
-        return explainer.explain(table.weights(weights, explainer.parameter_names), k)
+            return explainer
 
     def _explainer(self, query: QueryLike, requests: list[EncodedTerm],
                    evidence: EvidenceLike | None, limits: Limits,
@@ -474,7 +506,7 @@ class Program:
         return self._engine.call("nesy_why_not", self._module, goal)
 
     def probability(self, query: QueryLike, evidence: EvidenceLike | None = None,
-                    facts: FactsLike | None = None) -> float:
+                    facts: FactsLike | FactTable | None = None) -> float:
         """P(query | evidence) for one ground atom (0.0 when it cannot be derived)."""
         result = self.query([query], evidence, facts=facts)
         if len(result) > 1:
@@ -500,17 +532,25 @@ def _external(external: Mapping[str, int] | None) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class _Facts:
-    """The facts of external predicates for one call, as the text the grounder reads."""
+class FactTable:
+    """The facts of external predicates for one call, as the text the grounder reads.
+
+    Built by :meth:`Program.fact_table` (or from a mapping on each call); a caller that
+    uses the same facts several times (a decision: its labels, its explanation) builds
+    it once and passes it as ``facts=``.
+    """
 
     text: str
     structure: tuple[str, ...]  # the facts' atoms, sorted: what the circuit depends on
     probabilities: dict[str, float]
 
     @classmethod
-    def of(cls, facts: FactsLike | None, external: Mapping[str, int]) -> _Facts:
+    def of(cls, facts: FactsLike | FactTable | None,
+           external: Mapping[str, int]) -> FactTable:
+        if isinstance(facts, FactTable):
+            return facts
         if not facts:
-            return _NO_FACTS
+            return NO_FACTS
         if not isinstance(facts, Mapping):
             raise InputError("facts are a mapping {Term: probability or None}", field="facts")
         records: list[str] = []
@@ -547,7 +587,16 @@ class _Facts:
         return {**mine, **(weights or {})}
 
 
-_NO_FACTS = _Facts("", (), {})
+NO_FACTS = FactTable("", (), {})
+
+
+def _used(weights: dict[Any, float] | None, known: Container[str],
+          strict: bool) -> dict[Any, float] | None:
+    """With ``strict`` off, only the weights of parameters the circuit has."""
+    if strict or not weights:
+        return weights
+    return {key: value for key, value in weights.items()
+            if (key if isinstance(key, str) else format_term(key)) in known}
 
 
 def _fact_field(arg: Any, name: str) -> str:

@@ -33,7 +33,7 @@ The ground program crosses to Python as one text, a record a line:
     g <id> <goal>                 atom <id> stands for a negated conjunction
     v <choice> <clause>           a choice (annotated disjunction instance)
     p <choice> <i> <prob>         probability of head i of a flexible choice
-    n <choice> <net>              a choice made by a neural predicate
+    n <choice> <net>(\t<input>)*  a choice made by a neural predicate, on these inputs
     x <kind> <offset> <clause> <message>   an error instead of a result
 */
 
@@ -48,7 +48,7 @@ The ground program crosses to Python as one text, a record a line:
     gclause/5,                        % Head, Choice, HeadIndex, Literals, Clause
     gchoice/2,                        % Choice, Clause
     gprob/3,                          % Choice, HeadIndex, Probability
-    gneural/2,                        % Choice, Net
+    gneural/3,                        % Choice, Net, Inputs (the key)
     gtrue/1,                          % Atom
     ganswer/3,                        % Kind(q|e), Index, Atom-Value
     pending/1.                        % Atom whose clauses are still to record
@@ -100,7 +100,7 @@ end_run(M) :-
     retractall(gclause(_, _, _, _, _)),
     retractall(gchoice(_, _)),
     retractall(gprob(_, _, _)),
-    retractall(gneural(_, _)),
+    retractall(gneural(_, _, _)),
     retractall(gtrue(_)),
     retractall(ganswer(_, _, _)),
     retractall(pending(_)),
@@ -275,7 +275,7 @@ rec_choice(K, I, H, Lits, Key, Spec) :-
     choice_id(K, Key, CId, New),
     (   New == true
     ->  assertz(gchoice(CId, K)),
-        new_choice(Spec, K, CId)
+        new_choice(Spec, K, CId, Key)
     ;   true
     ),
     atom_id(H, HId),
@@ -283,9 +283,11 @@ rec_choice(K, I, H, Lits, Key, Spec) :-
     lit_ids(Body, LIds),
     add_clause(HId, CId, I, LIds, K).
 
-new_choice(slot, _, _).
-new_choice(nn(Net), _, CId) :- assertz(gneural(CId, Net)).
-new_choice(flexible(Ps), K, CId) :-
+new_choice(slot, _, _, _).
+new_choice(nn(Net), _, CId, Key) :-
+    Key =.. [_|Inputs],
+    assertz(gneural(CId, Net, Inputs)).
+new_choice(flexible(Ps), K, CId, _) :-
     eval_probs(Ps, K, Vs),
     sum_list(Vs, Sum),
     (   Sum > 1 + 1.0e-9
@@ -439,7 +441,10 @@ emit_all(M) :-
     forall(ganswer(e, I, Id-V), format('e ~d ~d ~d~n', [I, Id, V])),
     forall(gchoice(C, K), format('v ~d ~d~n', [C, K])),
     forall(gprob(C, I, P), format('p ~d ~d ~16g~n', [C, I, P])),
-    forall(gneural(C, Net), format('n ~d ~q~n', [C, Net])),
+    forall(gneural(C, Net, Inputs),
+           ( format('n ~d ~q', [C, Net]),
+             forall(member(I, Inputs), ( problog_string(I, S), format('\t~s', [S]) )),
+             nl )),
     forall(gclause(H, C, I, Ls, K),
            ( format('c ~d ~d ~d ~d', [H, C, I, K]),
              forall(member(L, Ls), format(' ~d', [L])),

@@ -30,7 +30,7 @@ over the P records, and reads the %! metadata of the clauses at K.
 :- use_module(library(ordsets)).
 :- use_module(library(error)).
 :- use_module(nesy_builtins).
-:- use_module(nesy_program, [pos_start/2, pos_end/2, arg_pos/3]).
+:- use_module(nesy_program, [pos_start/2, pos_end/2, arg_pos/3, control/4, called_goal/2]).
 
 :- op(1000, xfx, ::).
 
@@ -451,31 +451,6 @@ body_goal(B, P, S, G, GP, GS) :-
     ->  member(sub(B1, P1, S1), Subs),
         body_goal(B1, P1, S1, G, GP, GS)
     ;   G = B, GP = P, GS = S
-    ).
-
-%!  control(+Goal, +Pos, +Sign, -Subgoals) is semidet.
-%
-%   As nesy_program:control/4.
-control((A, B), P, S, [sub(A, PA, S), sub(B, PB, S)]) :- arg_pos(P, 1, PA), arg_pos(P, 2, PB).
-control((A ; B), P, S, [sub(A, PA, S), sub(B, PB, S)]) :- arg_pos(P, 1, PA), arg_pos(P, 2, PB).
-control((A -> B), P, S, [sub(A, PA, neg), sub(B, PB, S)]) :- arg_pos(P, 1, PA), arg_pos(P, 2, PB).
-control((A *-> B), P, S, [sub(A, PA, neg), sub(B, PB, S)]) :- arg_pos(P, 1, PA), arg_pos(P, 2, PB).
-control(\+ A, P, _, [sub(A, PA, neg)]) :- arg_pos(P, 1, PA).
-control(not(A), P, _, [sub(A, PA, neg)]) :- arg_pos(P, 1, PA).
-control(findall(_, G, _), P, _, [sub(G, PG, agg)]) :- arg_pos(P, 2, PG).
-control(forall(C, A), P, _, [sub(C, PC, agg), sub(A, PA, agg)]) :-
-    arg_pos(P, 1, PC), arg_pos(P, 2, PA).
-control(aggregate_all(_, G, _), P, _, [sub(G, PG, agg)]) :- arg_pos(P, 2, PG).
-control(Call, P, S, [sub(G, P, S)]) :-
-    called_goal(Call, G).
-
-%   call(G, Extra...) with G known: the goal it calls.
-called_goal(Call, G) :-
-    compound(Call), compound_name_arguments(Call, call, [G0|Extra]),
-    nonvar(G0),
-    (   Extra == []
-    ->  G = G0
-    ;   callable(G0), G0 =.. L0, append(L0, Extra, L1), G =.. L1
     ).
 
 %   Head variables that the body does not bind.  The instances of a

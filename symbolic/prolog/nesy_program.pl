@@ -7,7 +7,9 @@
             inst_head/3,              % +Head, ?Record, -InstanceHead
             pos_start/2,              % +Position, -StartOffset
             pos_end/2,                % +Position, -EndOffset
-            arg_pos/3                 % +Position, +N, -ArgPosition
+            arg_pos/3,                % +Position, +N, -ArgPosition
+            control/4,                % +Goal, +Position, +Sign, -Subgoals
+            called_goal/2             % +Call, -Goal
           ]).
 
 /** <module> Reading a ProbLog program and translating it for grounding
@@ -469,6 +471,12 @@ control(forall(C, A), P, _, [sub(C, PC, agg), sub(A, PA, agg)]) :-
     arg_pos(P, 1, PC), arg_pos(P, 2, PA).
 control(aggregate_all(_, G, _), P, _, [sub(G, PG, agg)]) :- arg_pos(P, 2, PG).
 control(Call, P, S, [sub(G, P, S)]) :-
+    called_goal(Call, G).
+
+%!  called_goal(+Call, -Goal) is semidet.
+%
+%   Call is call(G, Extra...) with G known; Goal is the goal it calls.
+called_goal(Call, G) :-
     compound(Call), compound_name_arguments(Call, call, [G0|Extra]),
     nonvar(G0),
     (   Extra == []

@@ -90,3 +90,24 @@ def test_bad_facts_are_input_errors(facts: dict, message: str) -> None:
         program.query("biopsy(ann)", facts=facts)
     assert program.query("biopsy(ann)", facts={Term("age", "ann", 52): None}) == {
         "biopsy(ann)": 0.0}
+
+
+def test_a_fact_table_is_built_once_for_many_calls() -> None:
+    program = Program.from_string(RULES, external=EXTERNAL)
+    table = program.fact_table({Term("has_finding", "ann", "f1"): 0.7,
+                                Term("age", "ann", 52): None})
+    assert program.query("biopsy(ann)", facts=table) == pytest.approx({"biopsy(ann)": 0.63})
+    assert program.explain("biopsy(ann)", facts=table).probability == pytest.approx(0.63)
+
+
+def test_why_not_alone_and_weights_meant_for_other_queries() -> None:
+    program = Program.from_string("nn(net, [X], Y, [yes, no]) :: d(X, Y).\n"
+                                  "p :- d(i1, yes). q :- d(i2, yes).")
+    weights = {"d(i1,yes)": 0.9, "d(i1,no)": 0.1, "d(i2,yes)": 0.5, "d(i2,no)": 0.5}
+    with pytest.raises(InputError, match="no probabilistic fact d"):
+        program.explain("p", weights=weights)
+    relaxed = program.explain("p", weights=weights, strict=False)
+    assert relaxed.probability == pytest.approx(0.9) and relaxed.why_not is None
+    why_not = program.why_not("p", weights=weights, strict=False)
+    assert why_not.probability == pytest.approx(0.9)
+    assert [o.goal for o in why_not.weakest] == ["d(i1,yes)"]
