@@ -77,25 +77,24 @@ def explain_main(argv: Sequence[str]) -> int:
 
 
 def check_main(argv: Sequence[str]) -> int:
-    """``nesy check PATH``: every problem of a rule file, or of the ``*.pl`` under a folder."""
-    parser = _parser("check", "check rule files: print every problem as path:line:col")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="a rule file or a folder")
-    args = parser.parse_args(argv)
-    from symbolic import check_path
+    """``nesy check PATH...``: every problem of bundles, rule files and folders of them.
 
-    diagnostics = []
-    files = 0
-    for path in map(Path, args.paths):
-        diagnostics += check_path(path)
-        files += len(list(path.rglob("*.pl"))) if path.is_dir() else 1
-    diagnostics.sort(key=lambda d: d.sort_key())
-    for diagnostic in diagnostics:
+    A bundle folder is checked as one program with its ``bundle.toml``; a rule file of a
+    bundle as part of its bundle; any other ``*.pl`` on its own (see
+    :func:`bridge.check_paths`).
+    """
+    parser = _parser("check", "check rules and bundles: print every problem as path:line:col")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="a bundle folder, a rule file or a folder of rule files")
+    args = parser.parse_args(argv)
+    from bridge import check_paths
+
+    report = check_paths(args.paths)
+    for diagnostic in report.diagnostics:
         print(diagnostic)
-    errors = sum(1 for d in diagnostics if d.severity == "error")
-    warnings = len(diagnostics) - errors
-    print(f"{_count(errors, 'error')}, {_count(warnings, 'warning')} in {_count(files, 'file')}",
-          file=sys.stderr)
-    return EXIT_PROBLEMS if errors else EXIT_OK
+    print(f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')} in "
+          f"{_count(len(report.files), 'file')}", file=sys.stderr)
+    return EXIT_PROBLEMS if report.errors else EXIT_OK
 
 
 def _count(n: int, noun: str) -> str:
@@ -146,6 +145,32 @@ def train_main(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def test_main(argv: Sequence[str]) -> int:
+    """``nesy test BUNDLE [-k TEXT] [--json]``: run the bundle's rule tests (``tests/*.toml``)."""
+    parser = _parser("test", "run the rule tests of a bundle (tests/*.toml)")
+    parser.add_argument("bundle", help="a bundle folder (with bundle.toml)")
+    parser.add_argument("-k", dest="match", help="only the tests whose name contains TEXT")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    from bridge import Engine, read_rule_tests, run_rule_tests
+
+    engine = Engine.from_bundle(args.bundle)
+    tests = read_rule_tests(engine.bundle)
+    if args.match:
+        tests = [test for test in tests if args.match in test.name]
+    results = run_rule_tests(engine, tests)
+    failed = sum(not result.passed for result in results)
+    if args.json:
+        print(json.dumps({"bundle": engine.bundle.name, "passed": len(results) - failed,
+                          "failed": failed, "tests": [r.to_dict() for r in results]},
+                         indent=2))
+    else:
+        for result in results:
+            print(result.line())
+        print(f"{len(results)} tests: {len(results) - failed} passed, {failed} failed")
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
 def _read_json(path: str) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -190,9 +215,10 @@ def _format_decision(data: dict[str, Any]) -> str:
 
 COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "query": (query_main, "evaluate the queries of a ProbLog file"),
-    "check": (check_main, "check rule files: every problem as path:line:col"),
+    "check": (check_main, "check rules and bundles: every problem as path:line:col"),
     "explain": (explain_main, "explain a query: proofs, influence, why not"),
     "decide": (decide_main, "decide cases with a bundle"),
+    "test": (test_main, "run the rule tests of a bundle"),
     "train": (train_main, "train the models of a bundle"),
 }
 

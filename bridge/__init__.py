@@ -8,13 +8,16 @@ from nesy.errors import InputError, NesyError
 from symbolic import Explanation
 
 from ._bundle import Bundle, BundleError, DecisionConfig, check_case
+from ._check import CheckReport, check_bundle, check_paths
 from ._decision import SCHEMA, Decision, GroundedFact, decide_label
 from ._engine import Engine, train_bundle
+from ._ruletests import RuleTest, RuleTestResult, read_rule_tests, run_rule_tests
 
 __all__ = [
     "SCHEMA",
     "Bundle",
     "BundleError",
+    "CheckReport",
     "Decision",
     "DecisionConfig",
     "Engine",
@@ -22,7 +25,13 @@ __all__ = [
     "GroundedFact",
     "InputError",
     "NesyError",
+    "RuleTest",
+    "RuleTestResult",
+    "check_bundle",
     "check_case",
+    "check_paths",
     "decide_label",
+    "read_rule_tests",
+    "run_rule_tests",
     "train_bundle",
 ]

@@ -55,6 +55,7 @@ A case is ``{"id": str, "inputs": {name: array}, "record": {field: value}}``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ from pathlib import Path
 from typing import Any
 
 from nesy.errors import InputError, Location, NesyError
+
+from ._toml import TomlPlaces, decode_error_location
 
 __all__ = [
     "Bundle",
@@ -77,7 +80,10 @@ POLICIES = ("most_probable", "threshold", "expected_cost")
 
 
 class BundleError(NesyError):
-    """A bundle that cannot be used: a missing file, a bad ``bundle.toml`` entry."""
+    """A bundle that cannot be used: a missing file, a bad ``bundle.toml`` entry.
+
+    Its location is the entry's line and column in ``bundle.toml`` where that can be told.
+    """
 
 
 @dataclass(frozen=True)
@@ -134,26 +140,31 @@ class Bundle:
     def read(cls, path: str | Path) -> Bundle:
         """Read ``bundle.toml`` of a bundle folder; a :class:`BundleError` names the entry."""
         root = Path(path)
-        toml = root / "bundle.toml"
-        if not toml.is_file():
-            raise BundleError(f"{root} is not a bundle: it has no bundle.toml", Location(str(root)))
+        places = cls.places(root)
         try:
-            config = tomllib.loads(toml.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BundleError(f"cannot read {toml}: {exc}", Location(str(toml))) from exc
+            config = tomllib.loads(places.text)
         except tomllib.TOMLDecodeError as exc:
-            raise BundleError(f"{toml}: {exc}", Location(str(toml))) from exc
-        where = str(toml)
+            location, message = decode_error_location(places.file, str(exc))
+            raise BundleError(f"not valid TOML: {message}", location) from exc
+        where = places
         _known(config, {"bundle", "rules", "decision", "inputs", "networks", "record",
-                        "knowledge", "audit"}, where, "")
+                        "knowledge", "audit"}, where, ())
+        for key, value in config.items():
+            if not isinstance(value, Mapping):
+                raise BundleError(f"[{key}] must be a table", where.at(key))
         meta = _table(config, "bundle", where)
-        name = _str(meta, "name", where, "[bundle]")
+        _known(meta, {"name", "version", "description"}, where, ("bundle",))
+        name = _str(meta, "name", where, ("bundle",))
         version = str(meta.get("version", "0"))
         rules = _table(config, "rules", where, required=False)
         patterns = rules.get("files", ["rules/*.pl"])
+        if isinstance(patterns, str) or not isinstance(patterns, list) or not all(
+                isinstance(p, str) for p in patterns):
+            raise BundleError("[rules] files must be a list of patterns",
+                              where.at("rules", "files"))
         rule_files = tuple(sorted({p for pattern in patterns for p in root.glob(pattern)}))
         if not rule_files:
-            raise BundleError(f"{where}: no rule files match {patterns}", Location(where))
+            raise BundleError(f"no rule files match {patterns}", where.at("rules", "files"))
         decision = _decision(_table(config, "decision", where), where)
         networks = {net: _network(net, spec, root, where)
                     for net, spec in _table(config, "networks", where, required=False).items()}
@@ -163,12 +174,18 @@ class Bundle:
                   for name, spec in _table(config, "record", where, required=False).items()}
         knowledge = config.get("knowledge")
         shapes = None
-        if isinstance(knowledge, Mapping):
+        if knowledge is not None:
             knowledge = dict(knowledge)
             shapes_name = knowledge.pop("shapes", None)
+            if shapes_name is not None and not isinstance(shapes_name, str):
+                raise BundleError("[knowledge] shapes must be a path",
+                                  where.at("knowledge", "shapes"))
             shapes = root / shapes_name if shapes_name else None
         audit = _table(config, "audit", where, required=False)
-        audit_log = root / audit["log"] if audit.get("log") else None
+        log = audit.get("log")
+        if log is not None and not isinstance(log, str):
+            raise BundleError("[audit] log must be a path", where.at("audit", "log"))
+        audit_log = root / log if log else None
         train = root / "train.py"
         return cls(root=root, name=name, version=version,
                    description=str(meta.get("description", "")), rule_files=rule_files,
@@ -176,102 +193,152 @@ class Bundle:
                    knowledge=knowledge, shapes=shapes, audit_log=audit_log,
                    train_script=train if train.is_file() else None)
 
+    @staticmethod
+    def places(path: str | Path) -> TomlPlaces:
+        """The text of a bundle folder's ``bundle.toml``, with where its entries are."""
+        root = Path(path)
+        toml = root / "bundle.toml"
+        if not toml.is_file():
+            raise BundleError(f"{root} is not a bundle: it has no bundle.toml", Location(str(root)))
+        try:
+            return TomlPlaces(str(toml), toml.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BundleError(f"cannot read {toml}: {exc}", Location(str(toml))) from exc
+
+    def record_predicates(self) -> dict[str, int]:
+        """The external predicates of the record fields: ``{name: arity}`` (bool: 1, else 2)."""
+        return {spec.predicate: 1 if spec.type == "bool" else 2 for spec in self.record.values()}
+
     def rules_text(self) -> str:
         """The rule files, one after the other (each starts on a fresh line)."""
         return "\n".join(path.read_text(encoding="utf-8") for path in self.rule_files)
 
 
-def _known(config: Mapping[str, Any], keys: set[str], where: str, table: str) -> None:
+def _name(table: tuple[str, ...]) -> str:
+    return f"[{'.'.join(table)}]"
+
+
+def _known(config: Mapping[str, Any], keys: set[str], where: TomlPlaces,
+           table: tuple[str, ...]) -> None:
     unknown = sorted(set(config) - keys)
     if unknown:
-        raise BundleError(f"{where}: unknown key {unknown[0]!r}{' in ' + table if table else ''}"
-                          f" (known: {', '.join(sorted(keys))})", Location(where))
+        raise BundleError(f"unknown key {unknown[0]!r}{' in ' + _name(table) if table else ''}"
+                          f" (known: {', '.join(sorted(keys))})", where.at(*table, unknown[0]))
 
 
-def _table(config: Mapping[str, Any], key: str, where: str,
+def _table(config: Mapping[str, Any], key: str, where: TomlPlaces,
            required: bool = True) -> dict[str, Any]:
     value = config.get(key)
     if value is None:
         if required:
-            raise BundleError(f"{where}: the [{key}] table is missing", Location(where))
+            raise BundleError(f"the [{key}] table is missing", where.at())
         return {}
     if not isinstance(value, Mapping):
-        raise BundleError(f"{where}: [{key}] must be a table", Location(where))
+        raise BundleError(f"[{key}] must be a table", where.at(key))
     return dict(value)
 
 
-def _str(table: Mapping[str, Any], key: str, where: str, name: str) -> str:
+def _str(table: Mapping[str, Any], key: str, where: TomlPlaces, name: tuple[str, ...]) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value:
-        raise BundleError(f"{where}: {name} {key} must be a non-empty string", Location(where))
+        raise BundleError(f"{_name(name)} {key} must be a non-empty string", where.at(*name, key))
     return value
 
 
-def _decision(table: Mapping[str, Any], where: str) -> DecisionConfig:
+def _decision(table: Mapping[str, Any], where: TomlPlaces) -> DecisionConfig:
     _known(table, {"query", "labels", "policy", "abstain_below", "thresholds", "costs"}, where,
-           "[decision]")
-    query = _str(table, "query", where, "[decision]")
+           ("decision",))
+    query = _str(table, "query", where, ("decision",))
     labels = table.get("labels")
     if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
-        raise BundleError(f"{where}: [decision] labels must be a list of names", Location(where))
+        raise BundleError("[decision] labels must be a list of names",
+                          where.at("decision", "labels"))
     policy = table.get("policy", "most_probable")
     if policy not in POLICIES:
-        raise BundleError(f"{where}: [decision] policy {policy!r} is not one of "
-                          f"{', '.join(POLICIES)}", Location(where))
+        raise BundleError(f"[decision] policy {policy!r} is not one of {', '.join(POLICIES)}",
+                          where.at("decision", "policy",
+                                   value=policy if isinstance(policy, str) else None))
     abstain = table.get("abstain_below", 0.0)
     if isinstance(abstain, bool) or not isinstance(abstain, int | float) or not 0 <= abstain <= 1:
-        raise BundleError(f"{where}: [decision] abstain_below must be in [0,1]", Location(where))
+        raise BundleError("[decision] abstain_below must be in [0,1]",
+                          where.at("decision", "abstain_below"))
+    for key in ("thresholds", "costs"):
+        value = table.get(key, {})
+        if not isinstance(value, Mapping) or (key == "costs" and not all(
+                isinstance(row, Mapping) for row in value.values())):
+            raise BundleError(f"[decision] {key} must be a table", where.at("decision", key))
     thresholds = dict(table.get("thresholds", {}))
     costs = {k: dict(v) for k, v in dict(table.get("costs", {})).items()}
-    for label in [*thresholds, *costs, *(t for row in costs.values() for t in row)]:
+    for key, label in [*(("thresholds", t) for t in thresholds),
+                       *(("costs", c) for c in costs),
+                       *(("costs", t) for row in costs.values() for t in row)]:
         if label not in labels:
-            raise BundleError(f"{where}: [decision] names the unknown label {label!r}",
-                              Location(where))
+            raise BundleError(f"[decision] names the unknown label {label!r}",
+                              where.at("decision", key, label))
+    for key, values in (("thresholds", thresholds.items()),
+                        *((f"costs.{k}", row.items()) for k, row in costs.items())):
+        for label, value in values:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise BundleError(f"[decision] {key}.{label} must be a number, not {value!r}",
+                                  where.at("decision", *key.split("."), label))
     if policy == "threshold" and not thresholds:
-        raise BundleError(f"{where}: policy 'threshold' needs [decision] thresholds",
-                          Location(where))
+        raise BundleError("policy 'threshold' needs [decision] thresholds",
+                          where.at("decision", "policy"))
     if policy == "expected_cost" and not costs:
-        raise BundleError(f"{where}: policy 'expected_cost' needs [decision] costs",
-                          Location(where))
+        raise BundleError("policy 'expected_cost' needs [decision] costs",
+                          where.at("decision", "policy"))
     return DecisionConfig(query, tuple(labels), policy, float(abstain),
                           {k: float(v) for k, v in thresholds.items()},
                           {k: {t: float(c) for t, c in row.items()} for k, row in costs.items()})
 
 
-def _network(name: str, spec: Any, root: Path, where: str) -> NetworkSpec:
+def _network(name: str, spec: Any, root: Path, where: TomlPlaces) -> NetworkSpec:
+    table = ("networks", name)
     if not isinstance(spec, Mapping):
-        raise BundleError(f"{where}: [networks.{name}] must be a table", Location(where))
-    _known(spec, {"model", "domain"}, where, f"[networks.{name}]")
-    model = _str(spec, "model", where, f"[networks.{name}]")
+        raise BundleError(f"{_name(table)} must be a table", where.at(*table))
+    _known(spec, {"model", "domain"}, where, table)
+    model = _str(spec, "model", where, table)
     domain = spec.get("domain")
+    if domain is not None and not isinstance(domain, list):
+        raise BundleError(f"{_name(table)} domain must be a list of class names",
+                          where.at(*table, "domain"))
     return NetworkSpec(name, root / model, tuple(str(d) for d in domain) if domain else None)
 
 
-def _input(name: str, spec: Any, networks: Mapping[str, NetworkSpec], where: str) -> InputSpec:
+def _input(name: str, spec: Any, networks: Mapping[str, NetworkSpec],
+           where: TomlPlaces) -> InputSpec:
+    table = ("inputs", name)
     if not isinstance(spec, Mapping):
-        raise BundleError(f"{where}: [inputs.{name}] must be a table", Location(where))
-    _known(spec, {"network", "shape"}, where, f"[inputs.{name}]")
-    network = _str(spec, "network", where, f"[inputs.{name}]")
+        raise BundleError(f"{_name(table)} must be a table", where.at(*table))
+    _known(spec, {"network", "shape"}, where, table)
+    network = _str(spec, "network", where, table)
     if network not in networks:
-        raise BundleError(f"{where}: [inputs.{name}] reads the unknown network {network!r}",
-                          Location(where))
+        raise BundleError(f"{_name(table)} reads the unknown network {network!r}",
+                          where.at(*table, "network", value=network))
     shape = spec.get("shape", [])
     if not isinstance(shape, list) or not all(isinstance(s, int) and s > 0 for s in shape):
-        raise BundleError(f"{where}: [inputs.{name}] shape must be a list of sizes",
-                          Location(where))
+        raise BundleError(f"{_name(table)} shape must be a list of sizes",
+                          where.at(*table, "shape"))
     return InputSpec(name, network, tuple(shape))
 
 
-def _record_field(name: str, spec: Any, where: str) -> RecordField:
+_PREDICATE_NAME = re.compile(r"[a-z][A-Za-z0-9_]*")
+
+
+def _record_field(name: str, spec: Any, where: TomlPlaces) -> RecordField:
     if not isinstance(spec, Mapping):
-        raise BundleError(f"{where}: [record] {name} must be a table", Location(where))
-    _known(spec, {"type", "predicate", "required"}, where, f"[record] {name}")
+        raise BundleError(f"[record] {name} must be a table", where.at("record", name))
+    _known(spec, {"type", "predicate", "required"}, where, ("record", name))
     kind = spec.get("type")
     if kind not in RECORD_TYPES:
-        raise BundleError(f"{where}: [record] {name} type must be one of "
-                          f"{', '.join(RECORD_TYPES)}", Location(where))
-    return RecordField(name, kind, str(spec.get("predicate", name)),
-                       bool(spec.get("required", True)))
+        raise BundleError(f"[record] {name} type must be one of {', '.join(RECORD_TYPES)}",
+                          where.at("record", name, "type"))
+    predicate = spec.get("predicate", name)
+    if not isinstance(predicate, str) or not _PREDICATE_NAME.fullmatch(predicate):
+        raise BundleError(f"[record] {name} predicate {predicate!r} is not a predicate name "
+                          "(lower case, letters, digits, _)",
+                          where.at("record", name, "predicate"))
+    return RecordField(name, kind, predicate, bool(spec.get("required", True)))
 
 
 def check_case(case: Any) -> tuple[str, Mapping[str, Any], Mapping[str, Any]]:

@@ -25,12 +25,22 @@ from typing import Any
 import numpy as np
 
 from nesy.errors import InputError, NesyError
-from symbolic import Explanation, Fact, Parameter, Program, Source, Term, format_term
+from symbolic import (
+    Explanation,
+    Fact,
+    FactTable,
+    Parameter,
+    Program,
+    Source,
+    Term,
+    format_term,
+    parse_term,
+)
 
 from ._bundle import Bundle, BundleError, check_case
 from ._decision import Decision, GroundedFact, decide_label
 
-__all__ = ["Engine", "train_bundle"]
+__all__ = ["Engine", "repair_audit_log", "train_bundle"]
 
 class Engine:
     """Decide cases with a bundle.
@@ -65,11 +75,13 @@ class Engine:
                                       "knowledge predicate with another arity")
                 external[predicate] = arity
         text = bundle.rules_text()
-        self.program = Program.from_string(text, name=str(bundle.rule_files[0]),
-                                           external=external)
+        self.program = Program.from_files(bundle.rule_files, external=external)
+        self._entities: dict[str, list[tuple[Term, float | None, dict[str, Any]]]] = {}
         self.queries = [f"{bundle.decision.query}({label})" for label in bundle.decision.labels]
         self.networks = self._load_networks(train)
         self.audit_log = Path(audit_log) if audit_log else bundle.audit_log
+        if self.audit_log is not None:
+            repair_audit_log(self.audit_log)
         self.versions: dict[str, Any] = {
             "rules": hashlib.sha256(text.encode()).hexdigest(),
             "knowledge": self.kg.content_hash if self.kg is not None else None,
@@ -114,26 +126,83 @@ class Engine:
         return self.decide_many([case])[0]
 
     def decide_many(self, cases: Sequence[Mapping[str, Any]]) -> list[Decision]:
-        """Decide cases; the networks see them in one batch. Same results as one by one."""
-        start = time.perf_counter()
-        checked = [self._check(case) for case in cases]
-        neural = self._neural(checked)
-        neural_ms = (time.perf_counter() - start) * 1000 / max(1, len(cases))
-        decisions = []
-        for case, (weights, neural_sources) in zip(checked, neural, strict=True):
-            decisions.append(self._decide(case, weights, neural_sources, neural_ms))
-        return decisions
+        """Decide cases together: the same decisions as one by one, faster.
 
-    def _check(self, case: Mapping[str, Any]) -> _Case:
+        Each network reads its inputs of all the cases in one forward pass; cases whose
+        facts have the same atoms share one compiled circuit, evaluated for all of them
+        at once. A bad case is an :class:`InputError` naming it (``cases[3].record.age``)
+        and nothing is decided.
+        """
+        start = time.perf_counter()
+        checked = []
+        for i, case in enumerate(cases):
+            try:
+                checked.append(self._check(case))
+            except InputError as exc:
+                if len(cases) == 1:
+                    raise
+                raise _in_batch(exc, i) from exc
+        self._validate([case.record for case in checked])
+        check_ms = _per_case(start, len(cases))
+        start = time.perf_counter()
+        neural = self._neural(checked)
+        neural_ms = _per_case(start, len(cases))
+        return self._decide_all(checked, neural, {"check": check_ms, "neural": neural_ms})
+
+    def decide_given(self, record: Mapping[str, Any],
+                     inputs: Mapping[str, Mapping[str, float]],
+                     knowledge: Mapping[Any, float | None] | None = None,
+                     case_id: str = "given") -> Decision:
+        """Decide from what the networks (and the graph) would say, without running them.
+
+        ``inputs`` gives each input's class probabilities, by the labels of its network's
+        domain (``{"fna": {"malignant": 0.9, "benign": 0.1}}``; a label left out has
+        probability 0). ``knowledge``, when given, is all of the case's knowledge-graph
+        facts (``{"high_risk_factor(f1)": 1.0}``): the graph is not read. Rule tests and
+        what-if questions use this; the record is checked as in :meth:`decide`.
+        """
+        start = time.perf_counter()
+        checked, neural = self._given(record, inputs, knowledge, case_id)
+        timing = {"check": _per_case(start, 1), "neural": 0.0}
+        return self._decide_all([checked], [neural], timing)[0]
+
+    def query_given(self, queries: Sequence[str], record: Mapping[str, Any],
+                    inputs: Mapping[str, Mapping[str, float]],
+                    knowledge: Mapping[Any, float | None] | None = None
+                    ) -> dict[str, float]:
+        """The probabilities of any queries of the rules, given as in :meth:`decide_given`."""
+        checked, (neural, _) = self._given(record, inputs, knowledge, "given")
+        table = self.program.fact_table(checked.facts)
+        compiled = self.program.compile(list(queries), facts=table)
+        weights = {parameter.name: self._neural_weight(parameter, neural)
+                   for parameter in compiled.parameters if parameter.net is not None}
+        return compiled.evaluate(table.weights(weights, compiled.names))
+
+    def _given(self, record: Mapping[str, Any], inputs: Mapping[str, Mapping[str, float]],
+               knowledge: Mapping[Any, float | None] | None, case_id: str
+               ) -> tuple[_Case, tuple[dict[str, float], dict[str, dict[str, Any]]]]:
+        if not isinstance(record, Mapping):
+            raise InputError("the record is a mapping {field: value}", field="record")
+        checked = self._check({"id": case_id, "record": dict(record)}, knowledge=knowledge,
+                              with_inputs=False)
+        self._validate([checked.record])
+        return checked, self._given_neural(case_id, inputs)
+
+    # -- checking a case
+
+    def _check(self, case: Mapping[str, Any],
+               knowledge: Mapping[Any, float | None] | None = None,
+               with_inputs: bool = True) -> _Case:
         case_id, inputs, record = check_case(case)
-        for name in inputs:
-            if name not in self.bundle.inputs:
-                raise InputError(f"unknown input {name!r} (known: "
-                                 f"{', '.join(self.bundle.inputs) or 'none'})",
-                                 field=f"inputs.{name}")
-        for name in self.bundle.inputs:
-            if name not in inputs:
-                raise InputError(f"the input {name!r} is missing", field=f"inputs.{name}")
+        if with_inputs:
+            for name in inputs:
+                if name not in self.bundle.inputs:
+                    raise InputError(f"unknown input {name!r} (known: "
+                                     f"{', '.join(self.bundle.inputs) or 'none'})",
+                                     field=f"inputs.{name}")
+            for name in self.bundle.inputs:
+                if name not in inputs:
+                    raise InputError(f"the input {name!r} is missing", field=f"inputs.{name}")
         facts: dict[Term, float | None] = {}
         sources: dict[str, dict[str, Any]] = {}
         entities = []
@@ -159,50 +228,103 @@ class Engine:
                     entities.append((name, str(value)))
             facts[term] = probability
             sources[format_term(term)] = {"kind": "case", "field": name, "value": record[name]}
-        if self.shapes is not None:
-            self.shapes.check(self._record_rdf(record))
-        for name, entity in entities:
-            if self.kg is None or self.mapping is None:
-                continue
-            try:
-                iri = self.mapping.table.iri(entity)
-            except NesyError as exc:
-                raise InputError(str(exc), field=f"record.{name}") from exc
-            if next(iter(self.kg.quads(iri, None, None, None)), None) is None:
-                raise InputError(f"unknown entity {entity!r}: the knowledge graph says "
-                                 "nothing about it", field=f"record.{name}")
-            found = self.mapping.facts(self.kg, [iri])
-            for fact in found:
-                term = Term(fact.predicate, *[str(a) if isinstance(a, str) else a
-                                              for a in fact.args])
-                facts.setdefault(term, fact.probability)
-                sources.setdefault(format_term(term), {
-                    "kind": "knowledge", "triple": list(fact.triple), "graph": fact.graph,
-                    "inferred": fact.inferred})
-        arrays = {name: _input_array(inputs[name], spec.shape, f"inputs.{name}")
-                  for name, spec in self.bundle.inputs.items()}
-        return _Case(case_id, arrays, facts, sources)
+        if knowledge is not None:
+            self._given_knowledge(knowledge, facts, sources)
+        else:
+            for name, entity in entities:
+                for term, probability, source in self._entity_facts(name, entity):
+                    facts.setdefault(term, probability)
+                    sources.setdefault(format_term(term), source)
+        arrays = {}
+        if with_inputs:
+            arrays = {name: _input_array(inputs[name], spec.shape, f"inputs.{name}")
+                      for name, spec in self.bundle.inputs.items()}
+        return _Case(case_id, arrays, facts, sources, dict(record))
 
-    def _record_rdf(self, record: Mapping[str, Any]) -> str:
-        """The record as Turtle for the SHACL shapes: one node ``ex:case``, a property a field."""
+    def _entity_facts(self, field: str, entity: str) -> list[tuple[Term, float | None,
+                                                                     dict[str, Any]]]:
+        """The graph's facts about an entity (cached: the graph does not change)."""
+        if self.kg is None or self.mapping is None:
+            return []
+        cached = self._entities.get(entity)
+        if cached is not None:
+            return cached
+        try:
+            iri = self.mapping.table.iri(entity)
+        except NesyError as exc:
+            raise InputError(str(exc), field=f"record.{field}") from exc
+        if next(iter(self.kg.quads(iri, None, None, None)), None) is None:
+            raise InputError(f"unknown entity {entity!r}: the knowledge graph says "
+                             "nothing about it", field=f"record.{field}")
+        found = []
+        for fact in self.mapping.facts(self.kg, [iri]):
+            term = Term(fact.predicate, *[str(a) if isinstance(a, str) else a
+                                          for a in fact.args])
+            found.append((term, fact.probability, {
+                "kind": "knowledge", "triple": list(fact.triple), "graph": fact.graph,
+                "inferred": fact.inferred}))
+        with self._lock:
+            if len(self._entities) >= _ENTITY_CACHE:
+                self._entities.pop(next(iter(self._entities)))
+            self._entities[entity] = found
+        return found
+
+    def _given_knowledge(self, knowledge: Mapping[Any, float | None],
+                         facts: dict[Term, float | None],
+                         sources: dict[str, dict[str, Any]]) -> None:
+        if not isinstance(knowledge, Mapping):
+            raise InputError("knowledge is a mapping {atom: probability}", field="knowledge")
+        arities = self.mapping.arities() if self.mapping is not None else {}
+        for atom, probability in knowledge.items():
+            term = atom if isinstance(atom, Term) else parse_term(str(atom))
+            name = format_term(term)
+            if arities.get(term.functor) != len(term.args):
+                raise InputError(f"{name} is not a fact of a knowledge predicate (known: "
+                                 f"{', '.join(f'{p}/{a}' for p, a in arities.items()) or 'none'}"
+                                 ")", field=f"knowledge[{name!r}]")
+            facts[term] = probability
+            sources[name] = {"kind": "knowledge", "given": True}
+
+    def _validate(self, records: list[dict[str, Any]]) -> None:
+        """The bundle's SHACL shapes over each record (InputError naming the first bad one)."""
+        if self.shapes is None:
+            return
+        for i, record in enumerate(records):
+            try:
+                self.shapes.check(self._record_triples(record))
+            except InputError as exc:
+                if len(records) == 1:
+                    raise
+                raise _in_batch(exc, i) from exc
+
+    def _record_triples(self, record: Mapping[str, Any]) -> list[tuple[Any, Any, Any]]:
+        """The record as RDF for the SHACL shapes: one node ``ex:case``, a property a field.
+
+        ``ex:`` is the namespace of the bundle's default prefix; entity fields are the
+        IRIs of their graph nodes, other values typed literals (see the clinic's shapes).
+        """
+        from rdflib import BNode, Literal, URIRef
+
         namespace = self.mapping.table.default if self.mapping is not None else None
         namespace = namespace or "urn:nesy:record#"
-        lines = ["@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
-                 f"<{namespace}case>"]
-        properties = []
+        node = URIRef(f"{namespace}case")
+        triples: list[tuple[Any, Any, Any]] = []
         for name, value in record.items():
             spec = self.bundle.record.get(name)
+            obj: Any
             if spec is not None and spec.type == "entity" and self.mapping is not None:
                 try:
-                    node = self.mapping.table.iri(str(value))
+                    found = self.mapping.table.iri(str(value))
                 except NesyError as exc:
                     raise InputError(str(exc), field=f"record.{name}") from exc
-                properties.append(f"  <{namespace}{name}> {node}")
+                is_blank = type(found).__name__ == "BlankNode"
+                obj = BNode(found.value) if is_blank else URIRef(found.value)
             else:
-                properties.append(f"  <{namespace}{name}> {_literal(value)}")
-        if not properties:
-            return lines[0]
-        return lines[0] + "\n" + lines[1] + "\n" + " ;\n".join(properties) + " ."
+                obj = Literal(value)
+            triples.append((node, URIRef(f"{namespace}{name}"), obj))
+        return triples
+
+    # -- the networks
 
     def _neural(self, checked: list[_Case]) -> list[tuple[dict[str, float],
                                                           dict[str, dict[str, Any]]]]:
@@ -214,37 +336,95 @@ class Engine:
         for name, spec in self.bundle.inputs.items():
             network = self.networks[spec.network]
             batch = np.stack([case.inputs[name] for case in checked])
-            facts = network.facts(batch, ids=[f"{case.id}/{name}" for case in checked])
+            facts = network.facts(batch)
             for i, neural_facts in enumerate(facts):
                 for label, probability in neural_facts.probabilities.items():
-                    key = f"{spec.network}\x00{name}\x00{label}"
+                    key = _neural_key(spec.network, name, str(label))
                     results[i][0][key] = float(probability)
                     results[i][1][key] = {
                         "kind": "neural", "model": spec.network, "version": network.version,
                         "input": f"{checked[i].id}/{name}", "class": str(label)}
         return results
 
-    def _decide(self, case: _Case, neural: dict[str, float],
-                neural_sources: dict[str, dict[str, Any]], neural_ms: float) -> Decision:
-        sources = dict(case.sources)
-        start = time.perf_counter()
-        table = self.program.fact_table(case.facts)  # encoded once for every call below
-        compiled = self.program.compile(self.queries, facts=table)
+    def _given_neural(self, case_id: str, inputs: Mapping[str, Mapping[str, float]]
+                      ) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+        if not isinstance(inputs, Mapping):
+            raise InputError("inputs are a mapping {input: {label: probability}}",
+                             field="inputs")
         weights: dict[str, float] = {}
-        for parameter in compiled.parameters:
-            if parameter.net is None:
-                continue
-            key = self._neural_key(parameter)
-            if key not in neural:
-                raise BundleError(f"the rules' neural predicate {parameter.name} reads no input "
-                                  "of the bundle")
-            weights[parameter.name] = neural[key]
-            sources[parameter.name] = neural_sources[key]
-        probabilities = self.program.query(self.queries, facts=table, weights=weights)
-        grounding_ms = (time.perf_counter() - start) * 1000
-        by_label = {label: probabilities.get(query, 0.0)
-                    for label, query in zip(self.bundle.decision.labels, self.queries,
-                                            strict=True)}
+        sources: dict[str, dict[str, Any]] = {}
+        for name in inputs:
+            if name not in self.bundle.inputs:
+                raise InputError(f"unknown input {name!r} (known: "
+                                 f"{', '.join(self.bundle.inputs) or 'none'})",
+                                 field=f"inputs.{name}")
+        for name, spec in self.bundle.inputs.items():
+            given = inputs.get(name)
+            if not isinstance(given, Mapping):
+                raise InputError(f"give the probabilities of input {name!r} by label",
+                                 field=f"inputs.{name}")
+            network = self.networks[spec.network]
+            labels = [str(label) for label in network.domain]
+            for label in given:
+                if str(label) not in labels:
+                    raise InputError(f"{label!r} is not a label of network {spec.network} "
+                                     f"(labels: {', '.join(labels)})",
+                                     field=f"inputs.{name}.{label}")
+            for label in labels:
+                value = given.get(label, 0.0)
+                if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                        0.0 <= value <= 1.0):
+                    raise InputError(f"a probability is a number in [0,1], not {value!r}",
+                                     field=f"inputs.{name}.{label}")
+                key = _neural_key(spec.network, name, label)
+                weights[key] = float(value)
+                sources[key] = {"kind": "neural", "model": spec.network,
+                                "version": network.version, "input": f"{case_id}/{name}",
+                                "class": label, "given": True}
+        return weights, sources
+
+    # -- reasoning
+
+    def _decide_all(self, checked: list[_Case],
+                    neural: list[tuple[dict[str, float], dict[str, dict[str, Any]]]],
+                    timing: dict[str, float]) -> list[Decision]:
+        """Label probabilities per group of cases sharing a circuit, then the explanations."""
+        grounding = inference = 0.0
+        start = time.perf_counter()
+        tables = [self.program.fact_table(case.facts) for case in checked]
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, table in enumerate(tables):
+            groups.setdefault(table.structure, []).append(i)
+        weights: list[dict[str, float]] = [{} for _ in checked]
+        sources: list[dict[str, dict[str, Any]]] = [dict(case.sources) for case in checked]
+        by_label: list[dict[str, float]] = [{} for _ in checked]
+        for members in groups.values():
+            # grounding and compiling: once per structure, a cache look-up afterwards
+            compiled = self.program.compile(self.queries, facts=tables[members[0]])
+            grounding += time.perf_counter() - start
+            start = time.perf_counter()
+            for i in members:
+                for parameter in compiled.parameters:
+                    if parameter.net is not None:
+                        weights[i][parameter.name] = self._neural_weight(parameter,
+                                                                         neural[i][0])
+                        sources[i][parameter.name] = neural[i][1][self._neural_key(parameter)]
+            values = compiled.evaluate_many([tables[i].weights(weights[i], compiled.names)
+                                             for i in members])
+            for i, row in zip(members, values, strict=True):
+                by_label[i] = {label: row.get(query, 0.0) for label, query in
+                               zip(self.bundle.decision.labels, self.queries, strict=True)}
+            inference += time.perf_counter() - start
+            start = time.perf_counter()
+        count = max(1, len(checked))
+        timing = {**timing, "grounding": grounding * 1000 / count,
+                  "inference": inference * 1000 / count}
+        return [self._explained(case, table, weights[i], sources[i], by_label[i], timing)
+                for i, (case, table) in enumerate(zip(checked, tables, strict=True))]
+
+    def _explained(self, case: _Case, table: FactTable, weights: dict[str, float],
+                   sources: dict[str, dict[str, Any]], by_label: dict[str, float],
+                   timing: dict[str, float]) -> Decision:
         decided, probability, abstained = decide_label(self.bundle.decision, by_label)
         start = time.perf_counter()
         query = self.bundle.decision.query
@@ -266,12 +446,19 @@ class Engine:
             case=case.id, label=None if abstained else decided, probability=probability,
             abstained=abstained, alternatives=by_label, facts=grounded,
             explanation=explanation, why_not=why_not, versions=self.versions,
-            timing_ms={"neural": round(neural_ms, 3), "inference": round(grounding_ms, 3),
-                       "explanation": round(explain_ms, 3)},
+            timing_ms={name: round(value, 3) for name, value in
+                       {**timing, "explanation": explain_ms}.items()},
             decided=decided)
         if self.audit_log is not None:
             self._audit(decision)
         return decision
+
+    def _neural_weight(self, parameter: Parameter, neural: Mapping[str, float]) -> float:
+        key = self._neural_key(parameter)
+        if key not in neural:
+            raise BundleError(f"the rules' neural predicate {parameter.name} reads no input "
+                              "of the bundle")
+        return neural[key]
 
     def _neural_key(self, parameter: Parameter) -> str:
         """Which network output weighs a neural parameter: network, input, class."""
@@ -279,10 +466,16 @@ class Engine:
         label = spec.domain[parameter.head - 1] if spec and spec.domain else \
             str(parameter.head - 1)
         read = parameter.inputs[0] if parameter.inputs else ""
-        return f"{parameter.net}\x00{read}\x00{label}"
+        return _neural_key(parameter.net or "", read, str(label))
 
     def _audit(self, decision: Decision) -> None:
-        """Append one JSON line with a single write: a crash never leaves half a line."""
+        """Append one JSON line with a single write.
+
+        Appends from several engines or processes never interleave (``O_APPEND``, one
+        ``write``). A process killed inside that write can leave the end of its line
+        unwritten; the next engine that opens the log cuts that torn tail
+        (:func:`repair_audit_log`), so the log holds whole lines only.
+        """
         assert self.audit_log is not None
         line = (json.dumps(decision.to_dict(), separators=(",", ":")) + "\n").encode()
         with self._lock:
@@ -291,6 +484,38 @@ class Engine:
                 os.write(fd, line)
             finally:
                 os.close(fd)
+
+
+def repair_audit_log(path: Path) -> int:
+    """Cut a torn last line off an audit log (moved to ``<log>.torn``); its byte count.
+
+    Only a process killed inside its write leaves one; every earlier line is whole.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    if size == 0:
+        return 0
+    with open(path, "rb+") as log:
+        log.seek(size - 1)
+        if log.read(1) == b"\n":
+            return 0
+        end = size
+        while end > 0:  # back to the last newline, a block at a time
+            start = max(0, end - 65536)
+            log.seek(start)
+            found = log.read(end - start).rfind(b"\n")
+            if found >= 0:
+                end = start + found + 1
+                break
+            end = start
+        log.seek(end)
+        torn = log.read()
+        with open(path.with_name(path.name + ".torn"), "ab") as kept:
+            kept.write(torn + b"\n")
+        log.truncate(end)
+    return len(torn)
 
 
 def train_bundle(bundle: Bundle) -> None:
@@ -314,6 +539,31 @@ class _Case:
     inputs: dict[str, np.ndarray]
     facts: dict[Term, float | None]
     sources: dict[str, dict[str, Any]]
+    record: dict[str, Any]
+
+
+_ENTITY_CACHE = 10_000  # entities whose graph facts an engine keeps
+
+
+def _neural_key(network: str, read: str, label: str) -> str:
+    return f"{network}\x00{read}\x00{label}"
+
+
+def _per_case(start: float, count: int) -> float:
+    """Milliseconds since ``start``, shared among ``count`` cases."""
+    return (time.perf_counter() - start) * 1000 / max(1, count)
+
+
+def _in_batch(error: InputError, index: int) -> InputError:
+    """The error of one case of a batch, its field prefixed by the case's place."""
+    field = f"cases[{index}]" + (f".{error.field}" if error.field else "")
+    message = str(error)
+    if error.field and message.startswith(f"{error.field}: "):
+        message = message[len(error.field) + 2:]
+    found = InputError(message, field=field)
+    if hasattr(error, "violations"):
+        found.violations = error.violations  # type: ignore[attr-defined]
+    return found
 
 
 def _record_value(kind: str, value: Any, field: str) -> Any:
@@ -345,16 +595,6 @@ def _input_array(value: Any, shape: tuple[int, ...], field: str) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise InputError("NaN or infinite values", field=field)
     return array
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return f'"{str(value).lower()}"^^xsd:boolean'
-    if isinstance(value, int):
-        return f'"{value}"^^xsd:integer'
-    if isinstance(value, float):
-        return f'"{value!r}"^^xsd:double'
-    return json.dumps(str(value))
 
 
 def _with_sources(explanation: Explanation,

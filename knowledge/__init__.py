@@ -17,11 +17,11 @@
 
 from nesy.errors import KnowledgeError
 
-from ._config import REASONING, load_knowledge
+from ._config import REASONING, check_knowledge_config, knowledge_predicates, load_knowledge
 from ._graph import FORMATS, INFERRED, STORES, KnowledgeGraph, LoadReport
 from ._mapping import AtomTable, KnowledgeFact, KnowledgeMapping, PredicateMap, String
 from ._reasoning import RDFS_RULES, owl_rl_closure, rdfs_closure
-from ._shacl import ShaclViolation, ShapeValidator
+from ._shacl import SHACL_METHODS, ShaclViolation, ShapeValidator
 from ._views import class_hierarchy, neighbourhood
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "INFERRED",
     "RDFS_RULES",
     "REASONING",
+    "SHACL_METHODS",
     "STORES",
     "AtomTable",
     "KnowledgeError",
@@ -40,7 +41,9 @@ __all__ = [
     "ShaclViolation",
     "ShapeValidator",
     "String",
+    "check_knowledge_config",
     "class_hierarchy",
+    "knowledge_predicates",
     "load_knowledge",
     "neighbourhood",
     "owl_rl_closure",

@@ -12,7 +12,7 @@ from ._graph import FORMATS, KnowledgeGraph
 from ._mapping import KnowledgeMapping
 from ._reasoning import owl_rl_closure, rdfs_closure
 
-__all__ = ["REASONING", "load_knowledge"]
+__all__ = ["REASONING", "check_knowledge_config", "knowledge_predicates", "load_knowledge"]
 
 _KEYS = {"store", "location", "files", "reasoning", "prefixes", "default_prefix", "predicates",
          "hops", "confidence", "construct"}
@@ -31,27 +31,16 @@ def load_knowledge(config: Mapping[str, Any], root: str | Path,
     (see :class:`KnowledgeMapping`).
     """
     root = Path(root)
-    unknown = sorted(set(config) - _KEYS)
-    if unknown:
-        raise KnowledgeError(f"{where}: unknown key {unknown[0]!r} in [knowledge] (known: "
-                             f"{', '.join(sorted(_KEYS))})")
+    check_knowledge_config(config, where)
     store = config.get("store", "oxigraph")
-    if not isinstance(store, str):
-        raise KnowledgeError(f"{where}: [knowledge] store must be a name or a URL")
     location = config.get("location")
     kg = KnowledgeGraph(store, root / location if location else None)
-    files = config.get("files", ["knowledge"])
-    if isinstance(files, str) or not all(isinstance(f, str) for f in files):
-        raise KnowledgeError(f"{where}: [knowledge] files is a list of paths")
-    for name in files:
+    for name in config.get("files", ["knowledge"]):
         path = root / name
         if path.is_dir() and not any(p.suffix.lower() in FORMATS for p in path.rglob("*")):
             continue
         kg.load(path)
     reasoning = config.get("reasoning", "rdfs")
-    if reasoning not in REASONING:
-        raise KnowledgeError(f"{where}: [knowledge] reasoning {reasoning!r} is not one of "
-                             f"{', '.join(REASONING)}")
     mapping = KnowledgeMapping.from_dict(config, where)
     if reasoning in ("rdfs", "rdfs+sameas"):  # what the rules can see, no more
         rdfs_closure(kg, same_as=reasoning == "rdfs+sameas", classes=mapping.classes(),
@@ -59,3 +48,42 @@ def load_knowledge(config: Mapping[str, Any], root: str | Path,
     elif reasoning == "owl-rl":
         owl_rl_closure(kg)
     return kg, mapping
+
+
+def knowledge_predicates(config: Mapping[str, Any], where: str = "bundle.toml") -> dict[str, int]:
+    """The predicates a ``[knowledge]`` table maps, with their arities; no graph is loaded.
+
+    What a rule checker needs of a bundle's knowledge graph: the names and arities of
+    the facts it will give the rules (a property: arity 2, a class: arity 1). The
+    mapping is read and checked as :func:`load_knowledge` reads it, without any RDF.
+
+    >>> knowledge_predicates({"prefixes": {"ex": "http://example.org/"},
+    ...                       "predicates": {"smoker": {"class": "ex:Smoker"}, "age": "ex:age"}})
+    {'smoker': 1, 'age': 2}
+    """
+    return KnowledgeMapping.from_dict(config, where).arities()
+
+
+def check_knowledge_config(config: Mapping[str, Any], where: str = "bundle.toml") -> None:
+    """Check the keys of a ``[knowledge]`` table other than the mapping's (a KnowledgeError).
+
+    >>> check_knowledge_config({"reasoning": "rdfs", "files": ["knowledge/graph.ttl"]})
+    >>> check_knowledge_config({"reasoning": "magic"})
+    Traceback (most recent call last):
+    ...
+    nesy.errors.KnowledgeError: bundle.toml: [knowledge] reasoning 'magic' is not one of ...
+    """
+    unknown = sorted(set(config) - _KEYS)
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown key {unknown[0]!r} in [knowledge] (known: "
+                             f"{', '.join(sorted(_KEYS))})")
+    if not isinstance(config.get("store", "oxigraph"), str):
+        raise KnowledgeError(f"{where}: [knowledge] store must be a name or a URL")
+    files = config.get("files", ["knowledge"])
+    if isinstance(files, str) or not isinstance(files, list) or not all(
+            isinstance(f, str) for f in files):
+        raise KnowledgeError(f"{where}: [knowledge] files is a list of paths")
+    reasoning = config.get("reasoning", "rdfs")
+    if reasoning not in REASONING:
+        raise KnowledgeError(f"{where}: [knowledge] reasoning {reasoning!r} is not one of "
+                             f"{', '.join(REASONING)}")

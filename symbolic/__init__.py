@@ -14,7 +14,16 @@ from nesy.errors import (
     RuleSyntaxError,
 )
 
-from ._check import Diagnostic, check_file, check_path, check_string
+from ._check import (
+    CODES,
+    Diagnostic,
+    ProgramCheck,
+    check_file,
+    check_files,
+    check_path,
+    check_program,
+    check_string,
+)
 from ._circuit import Circuit
 from ._compile import Parameter
 from ._explain import (
@@ -31,9 +40,10 @@ from ._explain import (
 from ._limits import Limits
 from ._program import CompiledQuery, FactTable, Program
 from ._rules import Rule
-from ._terms import Term, Var, format_term
+from ._terms import Term, Var, format_term, parse_term
 
 __all__ = [
+    "CODES",
     "Circuit",
     "CompiledQuery",
     "Diagnostic",
@@ -50,6 +60,7 @@ __all__ = [
     "Obstacle",
     "Parameter",
     "Program",
+    "ProgramCheck",
     "ProgramError",
     "Proof",
     "Rule",
@@ -60,7 +71,10 @@ __all__ = [
     "Var",
     "WhyNot",
     "check_file",
+    "check_files",
     "check_path",
+    "check_program",
     "check_string",
     "format_term",
+    "parse_term",
 ]

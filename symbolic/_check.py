@@ -4,25 +4,29 @@ Loading a program stops at its first problems; the checker reads the whole file 
 reports all of them, each a :class:`Diagnostic` with a code (``undefined``,
 ``singleton``, ...). The reading and the checks run in SWI-Prolog
 (``prolog/nesy_lint.pl``, one text back); the ``%!`` metadata of the clauses is checked
-here, with :func:`~symbolic._rules.read_rules`.
+here, with :func:`~symbolic._rules.read_rules`. Several files can be checked as one
+program (:func:`check_files`, :func:`check_program`: a bundle's rules), each diagnostic
+naming its own file.
 """
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nesy.errors import InputError, Location
 
-from ._program import read_source
-from ._prolog import engine
+from ._program import read_source, read_sources
+from ._prolog import EncodedTerm, encode_term, engine
 from ._rules import read_rules
+from ._source import SourceText
 
-__all__ = ["CODES", "Diagnostic", "check_file", "check_path", "check_string"]
+__all__ = ["CODES", "Diagnostic", "ProgramCheck", "check_file", "check_files", "check_path",
+           "check_program", "check_string"]
 
 ERROR, WARNING = "error", "warning"
 
@@ -46,6 +50,14 @@ CODES: dict[str, str] = {
     "forbidden": ERROR,
     "redefined": ERROR,
     "malformed": ERROR,
+    # a bundle's checks (bridge.check_bundle): its bundle.toml with its rules
+    "bundle": ERROR,
+    "decision-query": ERROR,
+    "decision-label": ERROR,
+    "decision-answer": WARNING,
+    "network-unknown": ERROR,
+    "network-unused": WARNING,
+    "external-unused": WARNING,
 }
 
 _COMMENTS = re.compile(r"%[^\n]*|/\*.*?\*/", re.DOTALL)
@@ -81,6 +93,36 @@ class Diagnostic:
                 self.code, self.message)
 
 
+@dataclass(frozen=True)
+class ProgramCheck:
+    """What the checker found in a program, with what a bundle's checks need besides.
+
+    ``networks`` maps the network of each ``nn(Net, ...)`` declaration to where it is
+    written; ``goals`` gives, for each goal asked of :func:`check_program`, ``"ok"``,
+    ``"unreadable"``, ``"nonground"``, ``"undefined"`` (no clause defines its predicate),
+    ``"unmatched"`` (no clause head unifies with it) or ``"unknown"`` (a clause that did
+    not parse may define it); ``unasked`` are the clause heads of the goals' predicates
+    that no goal unifies with (``(where, "recommend(biopsyy)")``: answers nobody asks
+    for); ``unused_external`` lists the external predicates (``"name/arity"``) that no
+    clause, query or goal uses.
+    """
+
+    diagnostics: list[Diagnostic]
+    networks: Mapping[str, tuple[Location, ...]] = field(default_factory=dict)
+    goals: tuple[str, ...] = ()
+    unasked: tuple[tuple[Location, str], ...] = ()
+    unused_external: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"diagnostics": [d.to_dict() for d in self.diagnostics],
+                "networks": {net: [where.to_dict() for where in places]
+                             for net, places in self.networks.items()},
+                "goals": list(self.goals),
+                "unasked": [{"location": where.to_dict(), "head": head}
+                            for where, head in self.unasked],
+                "unused_external": list(self.unused_external)}
+
+
 def check_string(text: str, name: str = "<string>") -> list[Diagnostic]:
     """Every problem of the program ``text``, sorted by line and column.
 
@@ -93,13 +135,78 @@ def check_string(text: str, name: str = "<string>") -> list[Diagnostic]:
     """
     if not isinstance(text, str):
         raise InputError(f"program text must be a str, not {type(text).__name__}")
-    report = engine().call("nesy_check", text)
-    return _read_report(report, text, name)
+    return _check(SourceText.single(name, text)).diagnostics
 
 
 def check_file(path: str | Path) -> list[Diagnostic]:
     """Every problem of one rule file (see :func:`check_string`)."""
     return check_string(read_source(path), str(path))
+
+
+def check_files(paths: Sequence[str | Path],
+                external: Mapping[str, int] | None = None) -> list[Diagnostic]:
+    """Every problem of rule files read together as one program (a bundle's rules).
+
+    A predicate one file defines may be used in another; ``external`` names the
+    predicates whose facts come with each query (``{"age": 2}``), as in
+    :meth:`Program.from_files <symbolic.Program.from_files>`. Each diagnostic names
+    its own file, line and column.
+
+    >>> import glob
+    >>> files = sorted(glob.glob("examples/clinic/rules/*.pl"))
+    >>> external = {"age": 2, "patient": 2, "has_risk_factor": 2, "high_risk_factor": 1,
+    ...             "moderate_risk_factor": 1}        # family_history/1 left out
+    >>> for d in check_files(files, external):
+    ...     print(d)
+    examples/clinic/rules/risk.pl:32:18: error: unknown predicate family_history/1 [undefined]
+    """
+    return check_program(paths, external).diagnostics
+
+
+def check_program(paths: Sequence[str | Path], external: Mapping[str, int] | None = None,
+                  goals: Sequence[str] = ()) -> ProgramCheck:
+    """:func:`check_files`, and what the checks of a bundle around the rules need.
+
+    ``goals`` are goals the program will be asked, as text (a bundle's decision query
+    for each label, ``"recommend(biopsy)"``): they count as queries for the
+    ``unreachable`` check, and :attr:`ProgramCheck.goals` says whether each can be
+    derived. One call into Prolog.
+
+    >>> result = check_program(["examples/digits/rules/digits.pl"],
+    ...                        goals=["result(s3)", "result(s19)", "results(s3)"])
+    >>> result.diagnostics, result.goals, sorted(result.networks)
+    ([], ('ok', 'ok', 'undefined'), ['digit'])
+    """
+    return _check(read_sources(paths), _external(external), list(goals))
+
+
+def _external(external: Mapping[str, int] | None) -> dict[str, int]:
+    checked: dict[str, int] = {}
+    for name, arity in (external or {}).items():
+        if not isinstance(name, str) or not name or isinstance(arity, bool) or not isinstance(
+                arity, int) or arity < 0:
+            raise InputError(f"external predicates are {{name: arity}}, not {name!r}: {arity!r}",
+                             field="external")
+        checked[name] = arity
+    return checked
+
+
+def _check(source: SourceText, external: Mapping[str, int] | None = None,
+           goals: Sequence[str] = ()) -> ProgramCheck:
+    for goal in goals:
+        if not isinstance(goal, str):
+            raise InputError(f"a goal must be a str, not {type(goal).__name__}", field="goals")
+    options: list[EncodedTerm] = []
+    if external:
+        options.append(encode_term("external", [encode_term("/", name, arity)
+                                                 for name, arity in sorted(external.items())]))
+    if goals:
+        options.append(encode_term("goals", list(goals)))
+    if len(source.segments) == 1 and not options:
+        report = engine().call("nesy_check", source.text)
+    else:
+        report = engine().call("nesy_check", source.encode(), options)
+    return _read_report(report, source, len(goals))
 
 
 def check_path(path: str | Path) -> list[Diagnostic]:
@@ -119,9 +226,14 @@ def check_path(path: str | Path) -> list[Diagnostic]:
     return sorted(diagnostics, key=Diagnostic.sort_key)
 
 
-def _read_report(report: str, text: str, name: str) -> list[Diagnostic]:
-    source = _Positions(name, text)
+def _read_report(report: str, source: SourceText, goal_count: int = 0) -> ProgramCheck:
+    text = source.text
     diagnostics: list[Diagnostic] = []
+    networks: dict[str, list[Location]] = {}
+    goals = ["unknown"] * goal_count
+    goal_predicates: dict[int, str] = {}
+    unused: list[str] = []
+    unasked: list[tuple[Location, str]] = []
     undefined: list[tuple[str, str]] = []
     candidates: list[str] = []
     spans: dict[int, tuple[int, int]] = {}
@@ -130,7 +242,7 @@ def _read_report(report: str, text: str, name: str) -> list[Diagnostic]:
         tag, _, rest = line.partition(" ")
         if tag == "E":
             where, severity, code, message = rest.split(" ", 3)
-            diagnostics.append(Diagnostic(source.location(where), severity, code, message))
+            diagnostics.append(Diagnostic(source.locate(where), severity, code, message))
         elif tag == "U":
             where, indicator = rest.split(" ", 1)
             undefined.append((where, indicator))
@@ -144,6 +256,19 @@ def _read_report(report: str, text: str, name: str) -> list[Diagnostic]:
             head = _head_name(text[int(start):int(end)])
             if head:
                 unparsed.add(head)
+        elif tag == "N":
+            offset, net = rest.split(" ", 1)
+            networks.setdefault(net, []).append(source.locate(offset))
+        elif tag == "G":
+            number, status, *predicate = rest.split(" ", 2)
+            goals[int(number) - 1] = status
+            if predicate:
+                goal_predicates[int(number) - 1] = predicate[0]
+        elif tag == "Z":
+            unused.append(rest)
+        elif tag == "O":
+            offset, head = rest.split(" ", 1)
+            unasked.append((source.locate(offset), head))
     for where, indicator in undefined:
         if indicator.rpartition("/")[0] in unparsed:
             continue  # probably defined by a clause with a syntax error
@@ -151,9 +276,15 @@ def _read_report(report: str, text: str, name: str) -> list[Diagnostic]:
         suggestion = _did_you_mean(indicator, candidates)
         if suggestion:
             message += f" (did you mean {suggestion}?)"
-        diagnostics.append(Diagnostic(source.location(where), ERROR, "undefined", message))
-    diagnostics += _metadata(text, name, spans)
-    return sorted(diagnostics, key=Diagnostic.sort_key)
+        diagnostics.append(Diagnostic(source.locate(where), ERROR, "undefined", message))
+    diagnostics += _metadata(source, spans)
+    for index, status in enumerate(goals):
+        if status in ("undefined", "unmatched") and \
+                goal_predicates.get(index, "").rpartition("/")[0] in unparsed:
+            goals[index] = "unknown"  # probably defined by a clause with a syntax error
+    return ProgramCheck(sorted(diagnostics, key=Diagnostic.sort_key),
+                        {net: tuple(places) for net, places in networks.items()},
+                        tuple(goals), tuple(unasked), tuple(sorted(unused)))
 
 
 def _head_name(text: str) -> str | None:
@@ -190,36 +321,24 @@ def _did_you_mean(indicator: str, candidates: list[str]) -> str | None:
     return best[2] if best else None
 
 
-def _metadata(text: str, name: str, spans: dict[int, tuple[int, int]]) -> list[Diagnostic]:
-    """Problems of the ``%!`` blocks, and rule ids given to more than one clause."""
-    rules, problems = read_rules(text, name, spans)
-    diagnostics = [Diagnostic(p.location, CODES[p.code], p.code, p.message) for p in problems]
+def _metadata(source: SourceText, spans: dict[int, tuple[int, int]]) -> list[Diagnostic]:
+    """Problems of the ``%!`` blocks (each file's own), and rule ids given to more than
+    one clause of the program (in any of its files)."""
+    diagnostics = []
     first: dict[str, Location] = {}
-    for clause in sorted(rules):
-        rule = rules[clause]
-        if rule.id in first:
+    for segment, segment_spans in source.split(spans):
+        rules, problems = read_rules(segment.text, segment.name, segment_spans)
+        diagnostics += [Diagnostic(p.location, CODES[p.code], p.code, p.message)
+                        for p in problems]
+        for clause in sorted(rules):
+            rule = rules[clause]
+            if rule.id not in first:
+                first[rule.id] = rule.location
+                continue
             where = first[rule.id]
+            place = (f"line {where.line}, column {where.column}" if where.file == segment.name
+                     else str(where))
             diagnostics.append(Diagnostic(
                 rule.location, ERROR, "duplicate-id",
-                f"rule id {rule.id} is already used by the clause at line {where.line}, "
-                f"column {where.column}"))
-        else:
-            first[rule.id] = rule.location
+                f"rule id {rule.id} is already used by the clause at {place}"))
     return diagnostics
-
-
-class _Positions:
-    """Character offsets (or ``line:col`` from the reader) to 1-based locations."""
-
-    def __init__(self, name: str, text: str) -> None:
-        self.name = name
-        self.length = len(text)
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def location(self, where: str) -> Location:
-        if ":" in where:
-            line_text, column_text = where.split(":")
-            return Location(self.name, int(line_text), int(column_text))
-        offset = max(0, min(int(where), self.length))
-        line = bisect.bisect_right(self.line_starts, offset)
-        return Location(self.name, line, offset - self.line_starts[line - 1] + 1)

@@ -119,6 +119,119 @@ class Circuit:
         return np.array([1.0 - values[r >> 1] if r & 1 else values[r >> 1]
                          for r in self.outputs.tolist()])
 
+    def gradient(self, probabilities: np.ndarray, adjoints: np.ndarray) -> np.ndarray:
+        """The vector-Jacobian product: ``sum_o adjoints[..., o] * d output_o / d p``.
+
+        ``probabilities`` are head probabilities ``(..., variables)`` as for
+        :meth:`evaluate`, ``adjoints`` one weight per output ``(..., outputs)``.
+        Reverse mode by hand, through the circuit and the head-to-conditional
+        transform: the same numbers as torch's autograd, without its per-call cost.
+        """
+        p = np.asarray(probabilities, dtype=np.float64)
+        weights = np.asarray(adjoints, dtype=np.float64)
+        if p.shape[-1] == 0:
+            return np.zeros_like(p)
+        if p.ndim == 1 and self.size <= _SCALAR_NODES:
+            return self._gradient_scalar(p.tolist(), weights.tolist())
+        p2 = p.reshape(-1, p.shape[-1])
+        weights2 = np.broadcast_to(weights, (*p.shape[:-1], len(self.outputs)))
+        result = self._gradient_batch(p2, weights2.reshape(-1, len(self.outputs)))
+        return result.reshape(p.shape)
+
+    def _gradient_scalar(self, p: list[float], adjoints: list[float]) -> np.ndarray:
+        first = self.group_first.tolist()
+        n = len(p)
+        q = [0.0] * n
+        rest = [0.0] * n
+        # whether dq/dp flows: not where q is zeroed. A q clipped to 1 is a rounding of a
+        # choice whose mass is 1 (more is refused), so the derivative passes through the clip.
+        passes = [False] * n
+        before = 0.0
+        for v in range(n):
+            before = 0.0 if first[v] == v else before + p[v - 1]
+            rest[v] = 1.0 - before
+            if rest[v] > 1e-15:
+                raw = p[v] / rest[v]
+                q[v] = min(1.0, max(0.0, raw))
+                passes[v] = True
+        values = [1.0] * len(self.var)
+        for node, var, high, high_negated, low, low_negated in self._node_list:
+            hi = 1.0 - values[high] if high_negated else values[high]
+            lo = 1.0 - values[low] if low_negated else values[low]
+            values[node] = q[var] * hi + (1.0 - q[var]) * lo
+        adjoint = [0.0] * len(self.var)
+        for ref, weight in zip(self.outputs.tolist(), adjoints, strict=True):
+            adjoint[ref >> 1] += -weight if ref & 1 else weight
+        adjoint_q = [0.0] * n
+        for node, var, high, high_negated, low, low_negated in reversed(self._node_list):
+            a = adjoint[node]
+            if a == 0.0:
+                continue
+            hi = 1.0 - values[high] if high_negated else values[high]
+            lo = 1.0 - values[low] if low_negated else values[low]
+            adjoint_q[var] += a * (hi - lo)
+            to_high = a * q[var]
+            to_low = a * (1.0 - q[var])
+            adjoint[high] += -to_high if high_negated else to_high
+            adjoint[low] += -to_low if low_negated else to_low
+        gradient = [0.0] * n
+        later = 0.0  # sum over later variables j of its choice: adjoint_q[j] * dq_j / dp_v
+        for v in range(n - 1, -1, -1):
+            if v + 1 == n or first[v + 1] != first[v]:
+                later = 0.0
+            own = adjoint_q[v] / rest[v] if passes[v] else 0.0
+            gradient[v] = own + later
+            if passes[v]:
+                later += adjoint_q[v] * p[v] / (rest[v] * rest[v])
+        return np.array(gradient)
+
+    def _gradient_batch(self, p: np.ndarray, adjoints: np.ndarray) -> np.ndarray:
+        rest = 1.0 - self._before(p)
+        ok = rest > 1e-15
+        safe = np.where(ok, rest, 1.0)
+        raw = np.where(ok, p / safe, 0.0)
+        q = np.clip(raw, 0.0, 1.0)
+        passes = ok  # through the clip, as in the scalar pass
+        batch = p.shape[0]
+        values = np.empty((batch, len(self.var)), dtype=np.float64)
+        values[:, 0] = 1.0
+        for nodes, var, high, high_negated, low, low_negated in self._level_arrays:
+            hi = np.where(high_negated, 1.0 - values[:, high], values[:, high])
+            lo = np.where(low_negated, 1.0 - values[:, low], values[:, low])
+            values[:, nodes] = q[:, var] * hi + (1.0 - q[:, var]) * lo
+        adjoint = np.zeros_like(values)
+        signs = np.where((self.outputs & 1).astype(bool), -1.0, 1.0)
+        # np.add.at sums repeated indices; on the transposed views they index the first axis
+        np.add.at(adjoint.T, self.outputs >> 1, (adjoints * signs).T)
+        adjoint_q = np.zeros_like(p)
+        for nodes, var, high, high_negated, low, low_negated in reversed(self._level_arrays):
+            a = adjoint[:, nodes]
+            hi = np.where(high_negated, 1.0 - values[:, high], values[:, high])
+            lo = np.where(low_negated, 1.0 - values[:, low], values[:, low])
+            qv = q[:, var]
+            np.add.at(adjoint_q.T, var, (a * (hi - lo)).T)
+            np.add.at(adjoint.T, high, (np.where(high_negated, -1.0, 1.0) * a * qv).T)
+            np.add.at(adjoint.T, low, (np.where(low_negated, -1.0, 1.0) * a * (1.0 - qv)).T)
+        own = np.where(passes, adjoint_q / safe, 0.0)
+        term = np.where(passes, adjoint_q * p / (safe * safe), 0.0)
+        following, has_following, longest = self._scan_following
+        later = np.zeros_like(p)
+        for _ in range(longest):
+            later = np.where(has_following, later[:, following] + term[:, following], 0.0)
+        return np.asarray(own + later)
+
+    @cached_property
+    def _scan_following(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """Each variable's successor in its choice (itself for the last), and the longest run."""
+        n = len(self.group_first)
+        index = np.arange(n)
+        following = index.copy()
+        if n:
+            same = self.group_first[1:] == self.group_first[:-1]
+            following[:-1] = np.where(same, index[1:], index[:-1])
+        _, _, longest = self._scan_info
+        return following, following != index, longest
+
     @cached_property
     def _node_list(self) -> list[tuple[int, int, int, bool, int, bool]]:
         order = np.concatenate(self.levels) if self.levels else np.zeros(0, dtype=np.int64)
@@ -204,7 +317,9 @@ class Circuit:
         rest = 1.0 - before
         safe = torch.where(rest > 1e-15, rest, torch.ones_like(rest))
         q = torch.where(rest > 1e-15, p / safe, torch.zeros_like(p))
-        return q.clamp(0.0, 1.0)
+        # clipped to [0, 1] in value, but the derivative passes through: q only leaves that
+        # range by rounding (a choice's mass is at most 1), as in Circuit.gradient
+        return q - (q - q.clamp(0.0, 1.0)).detach()
 
 
 def _deref(values: np.ndarray, refs: np.ndarray) -> Any:

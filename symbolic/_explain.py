@@ -48,6 +48,10 @@ SEARCH_BUDGET = 200_000
 # How many sub-goals a why-not lists as the weakest, and how deep it follows them.
 WHY_NOT_SIZE = 5
 WHY_NOT_DEPTH = 2
+# A sub-goal at least this probable costs the query nothing: it is not among the weakest.
+CERTAIN = 1.0 - 1e-12
+# The separators of the facts' text (records, then fields), as ``FactTable`` writes it.
+_RECORD, _FIELD = "\x1e", "\x1f"
 
 
 @dataclass(frozen=True)
@@ -168,8 +172,9 @@ class WhyNot:
     """Why a query is false or improbable.
 
     ``failed`` lists the sub-goals at which a rule for the query fails in every
-    world; ``weakest`` the sub-goals that cost the most probability, least
-    probable first.
+    world (the worlds of the program and of the call's external facts: a fact
+    given with probability 0 is in none); ``weakest`` the sub-goals that cost
+    the most probability, least probable first (a certain sub-goal costs none).
     """
 
     query: str
@@ -271,7 +276,7 @@ class Explainer:
         parameter_vector: Callable[[Mapping[Any, float] | None], np.ndarray],
         rules: Mapping[int, Rule],
         clause_kinds: Mapping[int, str],
-        why_not_walk: Callable[[str], str],
+        why_not_walk: Callable[[str, str], str],
         evidence: tuple[tuple[str, bool], ...],
     ) -> None:
         self.query_atom = query_atom
@@ -282,7 +287,7 @@ class Explainer:
         self.rules = rules
         self.clause_kinds = clause_kinds
         self._why_not_walk = why_not_walk
-        self._walk: str | None = None
+        self._walk: tuple[tuple[str, ...], str] | None = None  # (the facts it saw, its text)
         self.evidence = evidence
         self.by_head = ground.clauses_by_head()
         self.support = _deterministic_support(ground.true_atoms, self.by_head)
@@ -295,18 +300,25 @@ class Explainer:
 
     # -- the pieces -------------------------------------------------------------
 
-    def explain(self, weights: Mapping[Any, float] | None, k: int) -> Explanation:
+    def explain(self, weights: Mapping[Any, float] | None, k: int,
+                facts: str = "") -> Explanation:
+        """Everything, for these probabilities; ``facts`` as in :meth:`why_not`."""
         vector, values, probability = self._evaluate(weights)
         proofs, complete = self._proofs(vector, k)
         influence = self._influence(vector)
-        why_not = self._why_not(probability, values, vector) if probability < 0.5 else None
+        why_not = (self._why_not(probability, values, vector, facts) if probability < 0.5
+                   else None)
         return Explanation(self.query_text, probability, self.evidence, tuple(proofs),
                            influence, why_not, complete)
 
-    def why_not(self, weights: Mapping[Any, float] | None) -> WhyNot:
-        """The why-not part alone, whatever the probability."""
+    def why_not(self, weights: Mapping[Any, float] | None, facts: str = "") -> WhyNot:
+        """The why-not part alone, whatever the probability.
+
+        ``facts`` are the call's facts of external predicates as the grounder reads
+        them (``FactTable.text``); ``weights`` already hold their probabilities.
+        """
         vector, values, probability = self._evaluate(weights)
-        return self._why_not(probability, values, vector)
+        return self._why_not(probability, values, vector, facts)
 
     def _evaluate(self, weights: Mapping[Any, float] | None) -> tuple[np.ndarray, np.ndarray,
                                                                        float]:
@@ -341,41 +353,24 @@ class Explainer:
         return tuple(items)
 
     def _gradient(self, vector: np.ndarray) -> np.ndarray:
-        """dP(query | evidence)/dp for every parameter, by torch's autograd.
+        """dP(query | evidence)/dp for every parameter: one reverse pass over the circuit.
 
-        Without torch (an optional extra), by central differences on the circuit.
+        With P = A / E (query and evidence outputs), dP = (dA - P dE) / E.
         """
         assert self.query_output is not None
-        try:
-            import torch
-        except ImportError:
-            return self._finite_difference(vector)
-        tensor = torch.tensor(vector, dtype=torch.float64, requires_grad=True)
-        out = self.compiled.circuit.evaluate_torch(tensor)
-        probability = out[self.query_output] / out[0]
-        if not probability.requires_grad:  # the query does not depend on any probability
-            return np.zeros(len(vector))
-        (gradient,) = torch.autograd.grad(probability, tensor)
-        return np.asarray(gradient.numpy())
-
-    def _finite_difference(self, vector: np.ndarray, h: float = 1e-7) -> np.ndarray:
-        n = len(vector)
-        high = np.minimum(vector + h, 1.0)
-        low = np.maximum(vector - h, 0.0)
-        batch = np.repeat(vector[None, :], 2 * n, axis=0)
-        batch[np.arange(n), np.arange(n)] = high
-        batch[n + np.arange(n), np.arange(n)] = low
-        values = self.compiled.circuit.evaluate(batch)
-        assert self.query_output is not None
-        conditioned = values[:, self.query_output] / values[:, 0]
-        return np.asarray((conditioned[:n] - conditioned[n:]) / (high - low))
+        circuit = self.compiled.circuit
+        values = circuit.evaluate(vector)
+        evidence = float(values[0])
+        adjoints = np.zeros(len(circuit.outputs))
+        adjoints[self.query_output] += 1.0 / evidence
+        adjoints[0] -= float(values[self.query_output]) / (evidence * evidence)
+        return circuit.gradient(vector, adjoints)
 
     def _why_not(self, probability: float, values: np.ndarray,
-                 vector: np.ndarray) -> WhyNot:
+                 vector: np.ndarray, facts: str) -> WhyNot:
         failed: list[Obstacle] = []
-        if self._walk is None:
-            self._walk = self._why_not_walk(self.query_text)
-        for line in self._walk.splitlines():
+        walk = self._walk_text(facts)
+        for line in walk.splitlines():
             tag, _, rest = line.partition(" ")
             if tag == "f":
                 clause, goal = rest.split(" ", 1)
@@ -385,10 +380,24 @@ class Explainer:
                 clause, message = rest.split(" ", 1)
                 failed.append(Obstacle(self.query_text, 0.0, self.rules.get(int(clause)),
                                        f"the rule cannot be tried: {message}"))
-        if not self._walk.strip():
+        if not walk.strip():
             failed.append(Obstacle(self.query_text, 0.0, None, "no rule concludes it"))
         weakest = self._weakest(values, vector) if self.query_atom is not None else []
         return WhyNot(self.query_text, probability, tuple(failed), tuple(weakest))
+
+    def _walk_text(self, facts: str) -> str:
+        """The Prolog walk of the query's rules, over the facts that are possible.
+
+        It depends on which facts hold in some world, not on their probabilities,
+        so it is kept for the next call with the same possible facts.
+        """
+        atoms, records = _possible_facts(facts)
+        cached = self._walk
+        if cached is not None and cached[0] == atoms:
+            return cached[1]
+        text = self._why_not_walk(self.query_text, records)
+        self._walk = (atoms, text)
+        return text
 
     def _weakest(self, values: np.ndarray, vector: np.ndarray) -> list[Obstacle]:
         """The least probable sub-goals of the query's rules, following the weakest down."""
@@ -420,9 +429,11 @@ class Explainer:
                             _keep(found, Obstacle(name, float(vector[index]), rule,
                                                   "the rule's own probability"))
                         elif index is not None:
+                            given = self.clause_kinds.get(clause.clause) == "external"
                             _keep(found, Obstacle(self.ground.atoms[clause.head],
                                                   float(vector[index]), rule,
-                                                  "a probabilistic fact"))
+                                                  "a fact given with the query" if given
+                                                  else "a probabilistic fact"))
                     for literal in clause.literals:
                         target = abs(literal)
                         if target in self.ground.true_atoms:
@@ -437,7 +448,8 @@ class Explainer:
                 if weakest_here is not None:
                     next_frontier.append(weakest_here[1])
             frontier = next_frontier
-        return sorted(found.values(), key=lambda o: (o.probability, o.goal))[:WHY_NOT_SIZE]
+        costly = [o for o in found.values() if o.probability < CERTAIN]
+        return sorted(costly, key=lambda o: (o.probability, o.goal))[:WHY_NOT_SIZE]
 
     # -- trees ------------------------------------------------------------------
 
@@ -530,6 +542,21 @@ def why_not_atoms(ground: GroundProgram, query_atom: int | None) -> list[int]:
                         next_frontier.append(target)
         frontier = next_frontier
     return found
+
+
+def _possible_facts(facts: str) -> tuple[tuple[str, ...], str]:
+    """The records of ``facts`` whose probability is above 0 (the facts of some world).
+
+    A record is the fact's fields then its probability, the last field. Returns
+    the facts without their probabilities, sorted, and their records.
+    """
+    kept: dict[str, str] = {}
+    for record in facts.split(_RECORD) if facts else ():
+        atom, _, probability = record.rpartition(_FIELD)
+        if atom and float(probability) > 0.0:
+            kept[atom] = record
+    atoms = tuple(sorted(kept))
+    return atoms, _RECORD.join(kept[atom] for atom in atoms)
 
 
 def _keep(found: dict[str, Obstacle], obstacle: Obstacle) -> None:

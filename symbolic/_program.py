@@ -30,6 +30,7 @@ from ._ground import GroundError, GroundProgram, parse_ground
 from ._limits import Limits
 from ._prolog import EncodedTerm, PrologEngine, encode_term, engine
 from ._rules import MetadataProblem, Rule, read_rules
+from ._source import SourceText
 from ._terms import Term, format_term
 
 if TYPE_CHECKING:
@@ -41,20 +42,6 @@ QueryLike = str | Term
 # P(evidence) at or below this is 0: what is left of an exact 0 after rounding.
 _IMPOSSIBLE = 1e-15
 EvidenceLike = Mapping[Any, bool]
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Where the program came from, to turn offsets into file:line:col."""
-
-    name: str
-    text: str
-
-    def location(self, offset: int) -> Location:
-        offset = max(0, min(offset, len(self.text)))
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return Location(self.name, line, column)
 
 
 class CompiledQuery:
@@ -141,6 +128,18 @@ class CompiledQuery:
         values = self._compiled.circuit.evaluate(self.parameter_vector(weights))
         return self._conditioned(values)
 
+    def evaluate_many(self, weights: Sequence[Mapping[Any, float] | None]
+                      ) -> list[dict[str, float]]:
+        """:meth:`evaluate` for many sets of probabilities, in one pass over the circuit."""
+        if not weights:
+            return []
+        vectors = np.stack([self.parameter_vector(w) for w in weights])
+        circuit = self._compiled.circuit
+        # one vector goes through the circuit's scalar loop, faster on small circuits
+        values = [circuit.evaluate(vectors[0])] if len(vectors) == 1 else \
+            circuit.evaluate(vectors)
+        return [self._conditioned(row) for row in values]
+
     def _conditioned(self, values: np.ndarray) -> dict[str, float]:
         evidence = float(values[0])
         if evidence <= _IMPOSSIBLE:
@@ -177,13 +176,16 @@ class Program:
     0.51
     """
 
-    def __init__(self, text: str, name: str = "<string>", limits: Limits | None = None,
+    def __init__(self, text: str | SourceText, name: str = "<string>",
+                 limits: Limits | None = None,
                  external: Mapping[str, int] | None = None) -> None:
-        self.name = name
+        # text: the program, or the files of one (from_files; then name is the first's)
+        source = text if isinstance(text, SourceText) else SourceText.single(name, text)
+        self.name = source.name
         self.external = _external(external)
-        self.text = text
+        self.text = source.text
         self.limits = limits or Limits()
-        self._source = _Source(name, text)
+        self._source = source
         self._engine: PrologEngine = engine()
         self._module = self._engine.new_module()
         self._cache: dict[tuple[Any, ...], CompiledQuery] = {}
@@ -192,7 +194,8 @@ class Program:
         self.groundings = 0  # how many times this program was grounded and compiled
         self._default_requests: tuple[list[EncodedTerm], tuple[Any, ...]] | None = None
         report = self._engine.call(
-            "nesy_load", self._module, text,
+            "nesy_load", self._module,
+            source.encode() if len(source.segments) > 1 else source.text,
             [encode_term("/", name, arity) for name, arity in sorted(self.external.items())])
         self._finalizer = weakref.finalize(self, _unload, self._engine, self._module)
         try:
@@ -219,6 +222,28 @@ class Program:
         """Load a program from a ``.pl`` file (``external`` as in :meth:`from_string`)."""
         return cls(read_source(path), str(path), limits, external)
 
+    @classmethod
+    def from_files(cls, paths: Sequence[str | Path], limits: Limits | None = None,
+                   external: Mapping[str, int] | None = None) -> Program:
+        """Load several ``.pl`` files as one program (a bundle's rules).
+
+        The files are read in the order given, each on its own (a clause or a ``%!``
+        block never runs across two files), and every location names the file and its
+        own line and column: syntax and program errors, :attr:`rules` and their
+        automatic ids, explanations. :attr:`name` is the first file's.
+        ``external`` as in :meth:`from_string`.
+
+        >>> import glob
+        >>> program = Program.from_files(
+        ...     sorted(glob.glob("examples/clinic/rules/*.pl")),
+        ...     external={"age": 2, "family_history": 1, "patient": 2, "has_risk_factor": 2,
+        ...               "high_risk_factor": 1, "moderate_risk_factor": 1})
+        >>> rules = {rule.id: rule for rule in program.rules.values()}
+        >>> str(rules["biopsy_suspicious"].location)
+        'examples/clinic/rules/recommendations.pl:33:1'
+        """
+        return cls(read_sources(paths), limits=limits, external=external)
+
     def close(self) -> None:
         """Drop the program's clauses from Prolog (also done when it is garbage collected)."""
         self._finalizer()
@@ -237,12 +262,7 @@ class Program:
             tag, _, rest = line.partition(" ")
             if tag == "E":
                 where, kind, message = rest.split(" ", 2)
-                if ":" in where:
-                    line, column = where.split(":")
-                    location = Location(self.name, int(line), int(column))
-                else:
-                    location = self._source.location(int(where))
-                entry = (location, message)
+                entry = (self._source.locate(where), message)
                 (syntax if kind == "syntax" else problems).append(entry)
             elif tag == "K":
                 clause, start, end, kind = rest.split()
@@ -262,7 +282,12 @@ class Program:
                 self.evidence.append((atom, value == "1"))
             elif tag == "H":
                 self.structure_hash = rest
-        rules, problems_in_metadata = read_rules(self.text, self.name, spans)
+        rules: dict[int, Rule] = {}
+        problems_in_metadata: list[MetadataProblem] = []
+        for segment, segment_spans in self._source.split(spans):
+            file_rules, file_problems = read_rules(segment.text, segment.name, segment_spans)
+            rules.update(file_rules)
+            problems_in_metadata += file_problems
         external_clauses = sorted(k for k, v in self._clause_kinds.items() if v == "external")
         for number, (name, arity) in zip(external_clauses, sorted(self.external.items()),
                                          strict=True):
@@ -271,9 +296,9 @@ class Program:
         self.rules: dict[int, Rule] = rules  # by clause number
         self.metadata_problems: list[MetadataProblem] = problems_in_metadata
         if syntax:
-            raise RuleSyntaxError(sorted(syntax, key=lambda e: (e[0].line, e[0].column)))
+            raise RuleSyntaxError(sorted(syntax, key=lambda e: self._source.order(e[0])))
         if problems:
-            problems.sort(key=lambda e: (e[0].line, e[0].column))
+            problems.sort(key=lambda e: self._source.order(e[0]))
             location, message = problems[0]
             error = ProgramError(message + (f" (and {len(problems) - 1} more problems)"
                                             if len(problems) > 1 else ""), location)
@@ -429,7 +454,7 @@ class Program:
         table = FactTable.of(facts, self.external)
         explainer = self._cached_explainer(query, evidence, limits, table)
         return explainer.explain(_used(table.weights(weights, explainer.parameter_names),
-                                       explainer.parameter_names, strict), k)
+                                       explainer.parameter_names, strict), k, table.text)
 
     def why_not(
         self,
@@ -448,7 +473,7 @@ class Program:
         table = FactTable.of(facts, self.external)
         explainer = self._cached_explainer(query, evidence, limits, table)
         return explainer.why_not(_used(table.weights(weights, explainer.parameter_names),
-                                       explainer.parameter_names, strict))
+                                       explainer.parameter_names, strict), table.text)
 
     def fact_table(self, facts: FactsLike | None) -> FactTable:
         """The facts of the external predicates, checked and encoded once for many calls."""
@@ -502,8 +527,8 @@ class Program:
             evidence=shown_evidence,
         )
 
-    def _why_not_walk(self, goal: str) -> str:
-        return self._engine.call("nesy_why_not", self._module, goal)
+    def _why_not_walk(self, goal: str, facts: str) -> str:
+        return self._engine.call("nesy_why_not", self._module, goal, facts)
 
     def probability(self, query: QueryLike, evidence: EvidenceLike | None = None,
                     facts: FactsLike | FactTable | None = None) -> float:
@@ -608,6 +633,16 @@ def _fact_field(arg: Any, name: str) -> str:
         return f"f{arg!r}"
     raise InputError(f"{name}: a fact's arguments are atoms (str), ints or floats, not {arg!r}",
                      field=f"facts[{name!r}]")
+
+
+def read_sources(paths: Sequence[str | Path]) -> SourceText:
+    """The texts of rule files joined into one program (see :class:`SourceText`)."""
+    if isinstance(paths, str | Path):
+        raise InputError("from_files takes a list of paths; use from_file for one file")
+    paths = list(paths)
+    if not paths:
+        raise InputError("no rule files to read")
+    return SourceText.join((str(path), read_source(path)) for path in paths)
 
 
 def read_source(path: str | Path) -> str:

@@ -142,7 +142,22 @@ def _to_prolog(value: Any, variables: dict[str, Any]) -> Any:
         return [_to_prolog(v, variables) for v in value]
     if isinstance(value, float):  # pyswip cannot put floats: decoded by nesy_ground
         return Functor("$nesy_float", 1)(repr(value))
+    if isinstance(value, str) and not value.isascii():
+        return _utf8_atom(value)
     return value
+
+
+def _utf8_atom(text: str) -> Any:
+    """An atom of ``text`` read as UTF-8 (pyswip puts a str byte by byte, as Latin-1:
+    "§" would become two characters and every offset after it would be off)."""
+    from pyswip.core import PL_ATOM, REP_UTF8, PL_put_chars
+    from pyswip.easy import Term
+
+    data = text.encode("utf-8")
+    term = Term()
+    if not PL_put_chars(term.handle, PL_ATOM | REP_UTF8, len(data), data):
+        raise NesyError("internal error: cannot pass a text to SWI-Prolog")
+    return term
 
 
 class EncodedTerm:

@@ -11,7 +11,7 @@ from nesy.errors import InputError
 
 from ._prolog import EncodedTerm, LogicVar, encode_term
 
-__all__ = ["Term", "Var", "format_term"]
+__all__ = ["Term", "Var", "format_term", "parse_term"]
 
 _PLAIN_ATOM = re.compile(r"[a-z][a-zA-Z0-9_]*\Z")
 _SYMBOL_ATOM = re.compile(r"[+\-*/\\^<>=~:.?@#&$]+\Z")
@@ -98,3 +98,94 @@ def _quote(atom: str) -> str:
         return atom
     escaped = atom.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
     return f"'{escaped}'"
+
+
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<atom>[a-z][a-zA-Z0-9_]*)
+  | '(?P<quoted>(?:[^'\\]|\\.)*)'
+  | (?P<punct>[(),\[\]])
+)""", re.VERBOSE)
+
+
+def parse_term(text: str) -> Term:
+    """A ground atom or compound term written as :func:`format_term` writes it.
+
+    Arguments are atoms (plain or quoted), numbers, lists and compound terms; no
+    variables, no operators. The inverse of :func:`format_term` on such terms.
+
+    >>> parse_term("has_risk_factor(p002,'BRCA 1',0.7)")
+    Term(functor='has_risk_factor', args=('p002', 'BRCA 1', 0.7))
+    """
+    if not isinstance(text, str):
+        raise InputError(f"a term must be written as a str, not {type(text).__name__}")
+    tokens = _tokens(text)
+    position = 0
+
+    def take() -> tuple[str, str]:
+        nonlocal position
+        if position == len(tokens):
+            raise InputError(f"{text!r} is not a ground term: it ends too early")
+        position += 1
+        return tokens[position - 1]
+
+    def peek() -> str | None:
+        return tokens[position][1] if position < len(tokens) and \
+            tokens[position][0] == "punct" else None
+
+    def argument() -> Any:
+        kind, value = take()
+        if kind == "number":
+            return float(value) if any(c in value for c in ".eE") else int(value)
+        if kind == "punct" and value == "[":
+            items: list[Any] = []
+            if peek() == "]":
+                take()
+                return items
+            while True:
+                items.append(argument())
+                _, closing = take()
+                if closing == "]":
+                    return items
+                if closing != ",":
+                    raise InputError(f"{text!r} is not a ground term: expected , or ]")
+        if kind == "punct":
+            raise InputError(f"{text!r} is not a ground term: unexpected {value!r}")
+        if peek() == "(":
+            return compound(value)
+        return value
+
+    def compound(functor: str) -> Term:
+        take()  # (
+        args = [argument()]
+        while True:
+            _, punct = take()
+            if punct == ")":
+                return Term(functor, *args)
+            if punct != ",":
+                raise InputError(f"{text!r} is not a ground term: expected , or )")
+            args.append(argument())
+
+    kind, value = take()
+    if kind not in ("atom", "quoted"):
+        raise InputError(f"{text!r} is not a ground term: it must start with a name")
+    term = compound(value) if peek() == "(" else Term(value)
+    if position != len(tokens):
+        raise InputError(f"{text!r} is not a ground term: text after the term")
+    return term
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text.rstrip()):
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            raise InputError(f"{text!r} is not a ground term: cannot read {text[position:]!r}")
+        kind = match.lastgroup or ""
+        value = match.group(kind)
+        if kind == "quoted":
+            value = re.sub(r"\\(.)", lambda m: {"n": "\n"}.get(m.group(1), m.group(1)), value)
+        tokens.append((kind, value))
+        position = match.end()
+    return tokens

@@ -66,6 +66,13 @@ def split(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.sort(train), np.sort(calibration), np.sort(heldout)
 
 
+def heldout() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{network: (X, y)}``: the held-out rows no model saw (benchmarks/bundles.py)."""
+    X, y, _ = load_data()
+    _, _, heldout_rows = split(y)
+    return {NETWORK: (X[heldout_rows], y[heldout_rows])}
+
+
 def train(bundle_dir: str | Path | None = None) -> dict[str, Any]:
     """Train, calibrate, evaluate and save the cytology model under ``bundle_dir/models``.
 

@@ -49,6 +49,12 @@ def data() -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     return images, np.asarray(digits.target), split(len(digits.target))
 
 
+def heldout() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{network: (images, digits)}``: the held-out images no model saw."""
+    images, digits, parts = data()
+    return {MODEL: (images[parts["heldout"]], digits[parts["heldout"]])}
+
+
 def train(bundle_dir: str | Path = HERE) -> dict[str, Any]:
     """Train, calibrate and save the digit CNN in ``bundle_dir/models``; returns a summary.
 

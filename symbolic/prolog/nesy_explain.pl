@@ -1,5 +1,6 @@
 :- module(nesy_explain,
-          [ nesy_why_not/3            % +Module, +Goal:string, -Text
+          [ nesy_why_not/3,           % +Module, +Goal:string, -Text
+            nesy_why_not/4            % +Module, +Goal:string, +Facts:string, -Text
           ]).
 
 /** <module> Why a goal is not derived
@@ -9,6 +10,10 @@ from left to right, trying every way to satisfy it, and note the furthest
 sub-goal at which every attempt failed.  A sub-goal that fails there fails
 outright: in no possible world does the rule get past it.  Probabilistic
 goals count as satisfiable when some world derives them.
+
+The facts of external predicates come with each call, as for grounding
+(nesy_ground/5): the walk sees exactly those of the call whose probability
+is above 0, and they are gone from the module when it returns.
 
 The result is text, a record a line:
 
@@ -20,17 +25,38 @@ The result is text, a record a line:
 :- use_module(library(lists)).
 :- use_module(library(time)).
 :- use_module(nesy_program).
+:- use_module(nesy_ground, [load_facts/2]).
 
 %!  nesy_why_not(+M, +Goal:string, -Text:string) is det.
+%
+%   The walk without external facts.
 nesy_why_not(M, GoalText, Text) :-
+    nesy_why_not(M, GoalText, "", Text).
+
+%!  nesy_why_not(+M, +Goal:string, +Facts:string, -Text:string) is det.
+%
+%   Facts holds the facts of external predicates for this call, in the
+%   records of nesy_ground/5; a fact with probability 0 is absent.  The
+%   tables are abolished before and after: their answers depend on the facts.
+nesy_why_not(M, GoalText, Facts, Text) :-
     nesy_read_goal(GoalText, Goal, Error),
     (   Error \== ""
     ->  Text = ""
     ;   setup_call_cleanup(
-            true,
+            start_walk(M, Facts),
             with_output_to(string(Text), why_not(M, Goal)),
-            catch(abolish_module_tables(M), _, true))
+            end_walk(M))
     ).
+
+start_walk(M, Facts) :-
+    end_walk(M),
+    load_facts(M, Facts),
+    forall(( M:'$nesy_ext'(A, P), P =:= 0 ),
+           retract(M:'$nesy_ext'(A, P))).
+
+end_walk(M) :-
+    retractall(M:'$nesy_ext'(_, _)),
+    catch(abolish_module_tables(M), _, true).
 
 %   A goal that fails outright and is itself defined by rules is followed
 %   into its own clauses, a few levels deep.

@@ -1,6 +1,7 @@
 :- module(nesy_ground,
           [ nesy_ground/4,            % +Module, +Requests, +Limits, -Text
             nesy_ground/5,            % +Module, +Requests, +Limits, +Facts, -Text
+            load_facts/2,             % +Module, +Facts
             rec/3,                    % +Clause, +Head, +Literals
             rec_choice/6,             % +Clause, +HeadIndex, +Head, +Literals, +Key, +Spec
             neg/3,                    % +Module, +Atom, +Offset
@@ -107,6 +108,10 @@ end_run(M) :-
     forall(member(K, [nesy_atoms, nesy_choices, nesy_seen]),
            ( nb_getval(K, T), trie_destroy(T), nb_setval(K, []) )).
 
+%!  load_facts(+M, +Facts:string) is det.
+%
+%   Assert M:'$nesy_ext'(Atom, P) for each record of Facts (as nesy_ground/5
+%   reads them); the caller retracts them.
 load_facts(_, "") :- !.
 load_facts(M, Text) :-
     split_string(Text, "\x1e", "", Records),

@@ -1,5 +1,6 @@
 :- module(nesy_lint,
-          [ nesy_check/2              % +Text, -Report
+          [ nesy_check/2,             % +Source, -Report
+            nesy_check/3              % +Source, +Options, -Report
           ]).
 
 /** <module> The rule checker: every problem of a rule file, without loading it
@@ -9,7 +10,8 @@ complains about an undefined predicate when a query reaches it.  The checker
 reads the whole text with the same reader (resuming after each syntax
 error), checks every clause on its own and then the program as a whole, and
 reports all it finds.  Nothing is asserted into a program module and no rule
-is ever called.
+is ever called.  A program of several files (a bundle's rules) is checked as
+one, each file read on its own (see nesy_program:source_segments/2).
 
 The report is one text, one record a line:
 
@@ -18,9 +20,15 @@ The report is one text, one record a line:
     X <start> <end>                         text that did not parse (a syntax error)
     P <name/arity>                          a predicate of the file or a safe built-in
     K <start> <end>                         where a clause starts and ends (offsets)
+    N <offset> <net>                        a neural predicate nn(Net, ...) and where Net is
+    G <index> <status> [<name/arity>]       what became of the Index-th goal of goals/1
+    Z <name/arity>                          an external predicate that nothing uses
+    O <offset> <head>                       a head of a goal's predicate that no goal matches
 
 Python turns U records into `undefined` diagnostics with a "did you mean"
-over the P records, and reads the %! metadata of the clauses at K.
+over the P records, and reads the %! metadata of the clauses at K.  The N,
+G and Z records serve the checks of a bundle, which knows its networks, its
+decision goals and where its external predicates come from.
 */
 
 :- use_module(library(lists)).
@@ -30,7 +38,8 @@ over the P records, and reads the %! metadata of the clauses at K.
 :- use_module(library(ordsets)).
 :- use_module(library(error)).
 :- use_module(nesy_builtins).
-:- use_module(nesy_program, [pos_start/2, pos_end/2, arg_pos/3, control/4, called_goal/2]).
+:- use_module(nesy_program, [pos_start/2, pos_end/2, arg_pos/3, control/4, called_goal/2,
+                              source_segments/2, open_segment/2, nesy_read_goal/3]).
 
 :- op(1000, xfx, ::).
 
@@ -39,34 +48,135 @@ over the P records, and reads the %! metadata of the clauses at K.
     undefined_at/2,                   % Where, Name/Arity
     unread/2,                         % Start, End of a term with a syntax error
     defined_pred/1,                   % Name/Arity
+    external_pred/1,                  % Name/Arity
+    nn_use/2,                         % Net, Offset
+    goal_status/2,                    % Index, 'Status Name/Arity'
+    unasked/2,                        % Offset, HeadText
     call_edge/4.                      % FromPI, ToPI, Sign, Offset
 
-%!  nesy_check(+Text:text, -Report:string) is det.
+%!  nesy_check(+Source, -Report:string) is det.
 %
-%   Check the ProbLog program Text and describe every problem in Report.
-nesy_check(Text, Report) :-
-    must_be(text, Text),
+%   Check the ProbLog program Source (a text, or the files of a program as
+%   in nesy_program:source_segments/2) and describe every problem in Report.
+nesy_check(Source, Report) :-
+    nesy_check(Source, [], Report).
+
+%!  nesy_check(+Source, +Options:list, -Report:string) is det.
+%
+%   As nesy_check/2, with the Options:
+%
+%     - external(+PIs)
+%       Name/Arity of predicates whose facts come with each query (a case
+%       record, a knowledge graph): defined, without clauses.
+%     - goals(+Texts)
+%       Goals, as text, that the program is asked besides its own queries
+%       (a bundle's decision query, one a label): each gets a G record,
+%       `ok`, `unreadable`, `nonground`, `undefined` (no clause defines its
+%       predicate) or `unmatched` (no clause head unifies with it), and
+%       counts as a query for the unreachable clauses.  A clause head of
+%       the goals' predicates that no goal unifies with gets an O record.
+nesy_check(Source, Options, Report) :-
+    source_segments(Source, Segments),
+    must_be(list, Options),
+    check_option(external(External), Options, []),
+    check_option(goals(Goals), Options, []),
+    must_be(list(text), Goals),
     setup_call_cleanup(cleanup,
-                       check_text(Text, Report),
+                       check_text(Segments, External, Goals, Report),
                        cleanup).
+
+check_option(Option, Options, Default) :-
+    (   memberchk(Option, Options)
+    ->  true
+    ;   arg(1, Option, Default)
+    ).
 
 cleanup :-
     retractall(problem(_, _, _, _)),
     retractall(undefined_at(_, _)),
     retractall(unread(_, _)),
     retractall(defined_pred(_)),
+    retractall(external_pred(_)),
+    retractall(nn_use(_, _)),
+    retractall(goal_status(_, _)),
+    retractall(unasked(_, _)),
     retractall(call_edge(_, _, _, _)).
 
-check_text(Text, Report) :-
-    read_items(Text, Items),
+check_text(Segments, External, Goals, Report) :-
+    read_items(Segments, Items),
     classify_items(Items, Clauses, Requests),
+    forall(member(PI, External), define_external(PI)),
     forall(member(C, Clauses), define(C)),
     forall(member(C, Clauses), guarded(C, check_clause(C))),
     forall(member(R, Requests), check_request(R)),
-    catch(program_checks(Clauses, Requests), E,
+    goal_requests(Goals, Clauses, GoalRequests),
+    append(Requests, GoalRequests, AllRequests),
+    catch(program_checks(Clauses, AllRequests), E,
           ( message_to_text(E, Message),
             add(0, error, malformed, 'cannot check the program: ~w', [Message]) )),
-    report(Clauses, Report).
+    report(Clauses, AllRequests, Report).
+
+define_external(PI) :-
+    must_be(ground, PI),
+    (   PI = Name/Arity, atom(Name), integer(Arity), Arity >= 0
+    ->  true
+    ;   domain_error(predicate_indicator, PI)
+    ),
+    assertz(external_pred(PI)),
+    (   defined_pred(PI) -> true ; assertz(defined_pred(PI)) ).
+
+%!  goal_requests(+Goals, +Clauses, -Requests) is det.
+%
+%   Record the status of each goal; those whose predicate is defined are
+%   requests (for the unreachable clauses).
+goal_requests(Goals, Clauses, Requests) :-
+    findall(I-G, nth1(I, Goals, G), Indexed),
+    foldl(goal_request(Clauses), Indexed, Requests, []),
+    unasked_heads(Clauses, Requests).
+
+%   The heads of the goals' predicates that no goal unifies with: answers
+%   that nobody asks for (a misspelled label).
+unasked_heads(Clauses, Requests) :-
+    findall(PI, ( member(request(goal, G, _), Requests), pred_indicator(G, PI) ), PIs0),
+    sort(PIs0, PIs),
+    forall(( member(clause(Heads, _, _, _, _, _, _, _, vars(Names, _)), Clauses),
+             member(head(H, HPos, _), Heads),
+             pred_indicator(H, PI), memberchk(PI, PIs),
+             \+ ( member(request(goal, G, _), Requests), \+ H \= G ) ),
+           ( pos_start(HPos, Offset),
+             term_text(H, Names, Text),
+             assertz(unasked(Offset, Text)) )).
+
+goal_request(Clauses, I-Text, Rs0, Rs) :-
+    nesy_read_goal(Text, Goal, Error),
+    (   Error \== ""
+    ->  Status = unreadable
+    ;   ( \+ callable(Goal) ; zero_arity(Goal) )
+    ->  Status = unreadable
+    ;   \+ ground(Goal)
+    ->  Status = nonground
+    ;   pred_indicator(Goal, PI),
+        \+ defined_pred(PI)
+    ->  Status = undefined
+    ;   pred_indicator(Goal, PI),
+        external_pred(PI)
+    ->  Status = ok
+    ;   \+ ( member(clause(Heads, _, _, _, _, _, _, _, _), Clauses),
+             member(head(H, _, _), Heads),
+             \+ H \= Goal )
+    ->  Status = unmatched
+    ;   Status = ok
+    ),
+    (   callable(Goal), \+ zero_arity(Goal)
+    ->  pred_indicator(Goal, N/A),
+        format(atom(Record), '~w ~q/~w', [Status, N, A])
+    ;   Record = Status
+    ),
+    assertz(goal_status(I, Record)),
+    (   memberchk(Status, [ok, unmatched])
+    ->  Rs0 = [request(goal, Goal, -1)|Rs]
+    ;   Rs0 = Rs
+    ).
 
 %   A clause the checks cannot handle is a problem of that clause, never a
 %   failed check of the whole file.
@@ -99,8 +209,12 @@ message_to_codes(E, Codes) :-
 		 *******************************/
 
 %   item(Term, Pos, VariableNames, Singletons)
-read_items(Text, Items) :-
-    setup_call_cleanup(open_string(Text, S), read_all(S, Items), close(S)).
+read_items(Segments, Items) :-
+    maplist(read_segment, Segments, ItemLists),
+    append(ItemLists, Items).
+
+read_segment(Segment, Items) :-
+    setup_call_cleanup(open_segment(Segment, S), read_all(S, Items), close(S)).
 
 read_all(S, Items) :-
     character_count(S, Before),
@@ -273,6 +387,8 @@ heads(H, Pos, Names, Heads, Ann) :-
     ->  arg_pos(Pos, 2, APos),
         check_head(A, APos, Names),
         check_nn(NN, Offset),
+        arg_pos(Pos, 1, NNPos),
+        nn_used(NN, NNPos),
         Heads = [head(A, APos, none)],
         Ann = nn
     ;   H = (P :: A)
@@ -356,6 +472,15 @@ check_head(H, Pos, Names) :-
     ;   reserved_head(H)
     ->  functor(H, N, A),
         add(Offset, error, redefined, 'cannot redefine the built-in predicate ~q', [N/A]), fail
+    ;   true
+    ).
+
+nn_used(NN, NNPos) :-
+    arg(1, NN, Net),
+    (   atom(Net)
+    ->  arg_pos(NNPos, 1, NetPos),
+        pos_start(NetPos, Offset),
+        assertz(nn_use(Net, Offset))
     ;   true
     ).
 
@@ -781,7 +906,7 @@ unreachable(Clauses, Requests, Calls) :-
 		 *            REPORT            *
 		 *******************************/
 
-report(Clauses, Report) :-
+report(Clauses, Requests, Report) :-
     findall(R, problem_record(R), Es),
     findall(R, ( undefined_at(Where, N/A),
                  format(atom(R), 'U ~w ~q/~w', [Where, N, A]) ), Us),
@@ -791,9 +916,21 @@ report(Clauses, Report) :-
     findall(R, ( member(clause(_, _, _, _, Start, End, _, _, _), Clauses),
                  format(atom(R), 'K ~d ~d', [Start, End]) ), Ks),
     findall(R, ( unread(Start, End), format(atom(R), 'X ~d ~d', [Start, End]) ), Xs),
-    append([Es, Us, Ps, Ks, Xs], All),
+    findall(R, ( nn_use(Net, Offset), format(atom(R), 'N ~d ~w', [Offset, Net]) ), Ns),
+    findall(R, ( goal_status(I, Status), format(atom(R), 'G ~d ~w', [I, Status]) ), Gs),
+    findall(R, ( unused_external(Requests, N/A), format(atom(R), 'Z ~q/~w', [N, A]) ), Zs),
+    findall(R, ( unasked(Offset, Text), format(atom(R), 'O ~d ~w', [Offset, Text]) ), Os),
+    append([Es, Us, Ps, Ks, Xs, Ns, Gs, Zs, Os], All),
     atomic_list_concat(All, '\n', Report0),
     atom_string(Report0, Report).
+
+%   An external predicate that no clause, query or goal calls (unknown when
+%   a clause did not parse: it may be the one that calls it).
+unused_external(Requests, PI) :-
+    \+ unread(_, _),
+    external_pred(PI),
+    \+ call_edge(_, PI, _, _),
+    \+ ( member(request(_, A, _), Requests), pred_indicator(A, PI) ).
 
 problem_record(R) :-
     problem(Where, Severity, Code, Message),

@@ -1,6 +1,6 @@
 :- module(nesy_program,
-          [ nesy_load/3,              % +Module, +Text, -Report
-            nesy_load/4,              % +Module, +Text, +External, -Report
+          [ nesy_load/3,              % +Module, +Source, -Report
+            nesy_load/4,              % +Module, +Source, +External, -Report
             nesy_unload/1,            % +Module
             nesy_unload_text/2,       % +Module, -Empty
             nesy_read_goal/3,         % +Text, -Goal, -Error
@@ -9,13 +9,18 @@
             pos_end/2,                % +Position, -EndOffset
             arg_pos/3,                % +Position, +N, -ArgPosition
             control/4,                % +Goal, +Position, +Sign, -Subgoals
-            called_goal/2             % +Call, -Goal
+            called_goal/2,            % +Call, -Goal
+            source_segments/2,        % +Source, -Segments
+            open_segment/2            % +Segment, -Stream
           ]).
 
 /** <module> Reading a ProbLog program and translating it for grounding
 
 A rule file is read term by term with SWI-Prolog's reader (every syntax
-error is collected, reading resumes at the next clause).  Each clause is
+error is collected, reading resumes at the next clause).  A program of
+several files is read file by file (a clause never runs across two files),
+each positioned at its offset in the files joined, so that every position
+below is one of the joined text.  Each clause is
 classified (fact, rule, probabilistic fact or rule, annotated disjunction,
 neural predicate, query, evidence, directive), checked, and translated into
 a tabled clause of the program's own module.  A translated clause, when it
@@ -40,6 +45,7 @@ The report returned to Python is text, one record a line:
 :- use_module(library(lists)).
 :- use_module(library(apply)).
 :- use_module(library(pairs)).
+:- use_module(library(error), [must_be/2]).
 :- use_module(nesy_builtins).
 :- use_module(nesy_write).
 
@@ -62,13 +68,14 @@ read_options(Positions, Names,
                back_quotes(codes)
              ]).
 
-%!  nesy_load(+Module, +Text:string, -Report:string) is det.
+%!  nesy_load(+Module, +Source, -Report:string) is det.
 %
-%   Read Text as a ProbLog program into the new module Module.
+%   Read Source as a ProbLog program into the new module Module.  Source
+%   is a text or the files of a program (see source_segments/2).
 nesy_load(M, Text, Report) :-
     nesy_load(M, Text, [], Report).
 
-%!  nesy_load(+Module, +Text:string, +External:list, -Report:string) is det.
+%!  nesy_load(+Module, +Source, +External:list, -Report:string) is det.
 %
 %   External lists Name/Arity of predicates whose facts come with each
 %   query (nesy_ground/5): each is read as the clause
@@ -150,8 +157,39 @@ message_to_codes_(E, Text) :-
 		 *            READING           *
 		 *******************************/
 
-read_items(Text, Items) :-
-    setup_call_cleanup(open_string(Text, S), read_all(S, Items), close(S)).
+read_items(Source, Items) :-
+    source_segments(Source, Segments),
+    maplist(read_segment, Segments, ItemLists),
+    append(ItemLists, Items).
+
+read_segment(Segment, Items) :-
+    setup_call_cleanup(open_segment(Segment, S), read_all(S, Items), close(S)).
+
+%!  source_segments(+Source, -Segments:list) is det.
+%
+%   The files of a program.  Source is a text (one file) or
+%   segments([segment(Start, Line, Text), ...]): the files in order, each
+%   with the character offset and the line at which it starts when the
+%   files are joined.
+source_segments(segments(Segments), Segments) :- !,
+    must_be(list, Segments).
+source_segments(Text, [segment(0, 1, Text)]) :-
+    must_be(text, Text).
+
+%!  open_segment(+Segment, -Stream) is det.
+%
+%   A stream on the text of Segment whose character count and line number
+%   start at the segment's offset and line, so that the reader's positions
+%   (subterm positions, syntax errors) are those of the joined text.
+open_segment(segment(Start, Line, Text), S) :-
+    must_be(nonneg, Start),
+    must_be(positive_integer, Line),
+    must_be(text, Text),
+    open_string(Text, S),
+    (   Start =:= 0, Line =:= 1
+    ->  true
+    ;   set_stream_position(S, '$stream_position'(Start, Line, 0, 0))
+    ).
 
 read_all(S, Items) :-
     character_count(S, Before),

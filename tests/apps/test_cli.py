@@ -118,3 +118,72 @@ def test_check_bad_usage_exits_2_with_one_line(args: list[str], match: str) -> N
     assert run.returncode == 2
     assert run.stdout == ""
     assert run.stderr.strip() == match
+
+
+# ------------------------------------------------------------------ nesy check BUNDLE
+
+BUNDLES = ROOT / "examples"
+BAD_BUNDLES = CHECK / "bundles"
+
+
+@pytest.mark.parametrize("bundle, files", [("clinic", 4), ("digits", 2)])
+def test_check_the_shipped_bundles_exits_0(bundle: str, files: int,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(BUNDLES / bundle)]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"0 errors, 0 warnings in {files} files\n"
+
+
+def test_check_a_rule_file_of_a_bundle_knows_the_other_files(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    rules = BUNDLES / "clinic" / "rules"
+    assert main(["check", str(rules / "recommendations.pl")]) == 0
+    assert capsys.readouterr() == ("", "0 errors, 0 warnings in 1 file\n")
+    assert main(["check", str(rules)]) == 0
+    assert capsys.readouterr() == ("", "0 errors, 0 warnings in 3 files\n")
+
+
+def test_check_a_bad_bundle_with_the_console_script(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "rules").mkdir()
+    (bundle / "rules" / "a.pl").write_text("0.3::sick.\nact(treat) :- sick, old(case).\n")
+    (bundle / "rules" / "b.pl").write_text("% b\nact(watch) :- \\+ sick, ag(case, A), A > 60.\n")
+    (bundle / "bundle.toml").write_text(
+        '[bundle]\nname = "t"\n\n[decision]\nquery = "act"\nlabels = ["treat", "watch", '
+        '"refer"]\n\n[record]\nold = { type = "bool" }\nage = { type = "int" }\n')
+    script = Path(sys.executable).with_name("nesy")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "apps.cli"]
+    run = subprocess.run([*command, "check", str(bundle)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        f"{bundle}/bundle.toml:6:29: error: no rule can derive act(refer): no clause head "
+        "act(...) matches it [decision-label]",
+        f"{bundle}/bundle.toml:10:1: warning: no rule uses age/2, which the record field age "
+        "gives [external-unused]",
+        f"{bundle}/rules/b.pl:2:24: error: unknown predicate ag/2 (did you mean age/2?) "
+        "[undefined]",
+    ]
+    assert run.stderr == "2 errors, 1 warning in 3 files\n"
+
+
+def test_check_a_bundle_whose_toml_is_broken_exits_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "bundle.toml").write_text('[bundle]\nname = "t"\n\n[decision\nquery = "act"\n')
+    assert main(["check", str(bundle)]) == 1
+    out, err = capsys.readouterr()
+    assert out == (f"{bundle}/bundle.toml:4:10: error: not valid TOML: Expected ']' at the end "
+                   "of a table declaration [bundle]\n")
+    assert err == "1 error, 0 warnings in 1 file\n"
+
+
+def test_check_the_bad_example_bundles(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", *map(str, sorted(BAD_BUNDLES.iterdir()))]) == 1
+    out = capsys.readouterr().out
+    codes = {line.rsplit("[", 1)[1].rstrip("]") for line in out.splitlines()}
+    assert {"bundle", "decision-query", "decision-label", "decision-answer", "network-unknown",
+            "network-unused", "external-unused"} <= codes

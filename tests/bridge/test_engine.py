@@ -268,3 +268,198 @@ def test_the_cli_decides_a_case_and_a_batch(bundle: Path, tmp_path: Path,
     assert main(["decide", str(bundle), str(bad)]) == 2
     assert "inputs.scan" in capsys.readouterr().err
     assert main(["decide", str(bundle)]) == 2
+
+
+WRITER = """
+import sys
+from bridge import Engine
+sys.path.insert(0, sys.argv[3])
+from test_engine import case
+engine = Engine.from_bundle(sys.argv[1], audit_log=sys.argv[2], train=False)
+i = 0
+while True:
+    engine.decide_many([case(i + j, smoker=j % 2 == 0, patient=["p1", "p2", "p3"][j % 3])
+                        for j in range(10)])
+    i += 10
+"""
+
+
+def _whole_lines(path: Path) -> list[dict[str, Any]]:
+    text = path.read_text()
+    assert text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("writers", [1, 2])
+def test_a_killed_writer_leaves_only_whole_lines(bundle: Path, tmp_path: Path,
+                                                 writers: int) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    log = tmp_path / "audit.jsonl"
+    here = str(Path(__file__).parent)
+    processes = [subprocess.Popen([sys.executable, "-c", WRITER, str(bundle), str(log), here],
+                                  stderr=subprocess.PIPE) for _ in range(writers)]
+    try:
+        deadline = time.monotonic() + 120
+        while (not log.exists() or log.read_text().count("\n") < 60 * writers) and \
+                time.monotonic() < deadline:
+            for process in processes:
+                assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
+            time.sleep(0.05)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            process.stderr.close()  # type: ignore[union-attr]
+    raw = log.read_text()
+    lines = raw.splitlines()
+    # every line parses but, at most, a last one cut inside its write by the kill
+    complete = lines if raw.endswith("\n") else lines[:-1]
+    decided = [json.loads(line) for line in complete]
+    assert len(decided) >= 60 * writers
+    assert all(set(d) >= {"schema", "case", "versions"} for d in decided)
+    # the next engine on the log cuts a torn tail: whole lines, then its own
+    engine = Engine.from_bundle(bundle, audit_log=log, train=False)
+    assert len(_whole_lines(log)) == len(decided)
+    engine.decide(case(1))
+    assert _whole_lines(log)[-1]["case"] == "c1"
+
+
+def test_a_torn_tail_is_cut_and_kept(bundle: Path, tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    engine = Engine.from_bundle(bundle, audit_log=log, train=False)
+    engine.decide_many([case(1), case(2)])
+    whole = log.read_bytes()
+    log.write_bytes(whole + b'{"schema":"nesy.decision/1","case":"c3","lab')
+    Engine.from_bundle(bundle, audit_log=log, train=False)
+    assert log.read_bytes() == whole
+    assert (tmp_path / "audit.jsonl.torn").read_bytes().startswith(b'{"schema"')
+
+
+def test_a_bad_case_in_a_batch_is_named_by_its_place(engine: Engine) -> None:
+    cases = [case(1), case(2), {**case(3), "record": {"smoker": "yes", "age": 40,
+                                                      "patient": "p1"}}]
+    with pytest.raises(InputError) as caught:
+        engine.decide_many(cases)
+    assert caught.value.field == "cases[2].record.smoker"
+    assert str(caught.value).count("record.smoker") == 1
+    with pytest.raises(InputError) as caught:
+        engine.decide_many([case(1), case(2, age=400)])  # the SHACL shapes
+    assert caught.value.field == "cases[1].record"
+
+
+def test_decide_given_equals_deciding_the_case(engine: Engine) -> None:
+    c = case(6, patient="p3", age=70)
+    decision = engine.decide(c)
+    high = _high(engine, c)
+    given = engine.decide_given(c["record"], {"scan": {"low": 1 - high, "high": high}})
+    assert given.alternatives == pytest.approx(decision.alternatives, abs=1e-12)
+    leaves = [leaf.source.details for proof in given.explanation.proofs
+              for leaf in proof.leaves() if leaf.source.kind == "neural"]
+    assert leaves and leaves[0]["given"] is True
+
+
+def test_decide_given_with_knowledge_skips_the_graph(engine: Engine) -> None:
+    record = {"smoker": False, "age": 40, "patient": "nobody"}  # not in the graph
+    given = engine.decide_given(record, {"scan": {"high": 0.8, "low": 0.2}},
+                                knowledge={"family_history(nobody)": 0.5})
+    assert given.alternatives["treat"] == pytest.approx(0.4)
+    assert engine.query_given(["treat", "act(watch)"], record, {"scan": {"high": 0.8}},
+                              knowledge={}) == pytest.approx({"treat": 0.0, "act(watch)": 1.0})
+
+
+@pytest.mark.parametrize(("inputs", "knowledge", "field"), [
+    ({"scan": {"high": 1.5}}, None, "inputs.scan.high"),
+    ({"scan": {"medium": 0.5}}, None, "inputs.scan.medium"),
+    ({"other": {"high": 0.5}}, None, "inputs.other"),
+    ({}, None, "inputs.scan"),
+    ({"scan": {"high": 0.5}}, {"unknown(p1)": 1.0}, "knowledge['unknown(p1)']"),
+])
+def test_decide_given_names_bad_input(engine: Engine, inputs: Any, knowledge: Any,
+                                      field: str) -> None:
+    with pytest.raises(InputError) as caught:
+        engine.decide_given({"smoker": True, "age": 40, "patient": "p1"}, inputs, knowledge)
+    assert caught.value.field == field
+
+
+RULE_TESTS = """# rule tests of the test bundle
+
+[[test]]
+name = "a certain high-risk scan in a smoker is treated"
+record = { smoker = true, age = 40, patient = "p2" }
+inputs.scan = { high = 1.0 }
+expect = "treat"
+probability = { "act(treat)" = [0.999, 1.0], "treat" = [0.999, 1.0] }
+
+[[test]]
+name = "a wrong expectation fails"
+record = { smoker = false, age = 40, patient = "p2" }
+inputs.scan = { high = 0.9, low = 0.1 }
+expect = "treat"
+
+[[test]]
+name = "given knowledge replaces the graph"
+record = { smoker = false, age = 40, patient = "nobody" }
+inputs.scan = { high = 0.8, low = 0.2 }
+knowledge = { "family_history(nobody)" = 0.5 }
+expect = "watch"
+probability = { "act(treat)" = [0.3999, 0.4001] }
+
+[[test]]
+name = "a case the engine refuses fails"
+record = { smoker = false, age = 400, patient = "p2" }
+inputs.scan = { high = 0.5, low = 0.5 }
+expect = "watch"
+"""
+
+
+def test_nesy_test_runs_the_rule_tests(bundle: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from apps.cli import main
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle, copy)
+    (copy / "tests").mkdir()
+    (copy / "tests" / "rules.toml").write_text(RULE_TESTS)
+    assert main(["test", str(copy)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("rules.toml:3: PASS a certain high-risk scan in a smoker is "
+                             "treated")
+    assert "rules.toml:10: FAIL a wrong expectation fails: expected treat, decided watch" \
+        in lines[1]
+    assert lines[2].endswith(":16: PASS given knowledge replaces the graph")
+    assert ":24: FAIL a case the engine refuses fails: the engine refused the case:" in lines[3]
+    assert "record" in lines[3] and "age" in lines[3]
+    assert lines[-1] == "4 tests: 2 passed, 2 failed"
+    assert main(["test", str(copy), "-k", "certain", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["passed"] == 1 and data["tests"][0]["probabilities"]["treat"] == \
+        pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[[test]]\nname = 'x'\n", "a test has expect, probability or both"),
+    ("[[test]]\nname = 'x'\nexpect = 'maybe'\n", "expect 'maybe' is not a label"),
+    ("[[test]]\nname = 'x'\nexpect = 'treat'\ncolour = 1\n", "unknown key 'colour'"),
+    ("[[test]]\nname = 'x'\nprobability = { treat = [0.5, 0.2] }\n", "[low, high]"),
+    ("[[test\n", "not TOML"),
+])
+def test_bad_rule_test_files_are_one_line_errors(bundle: Path, tmp_path: Path, text: str,
+                                                 message: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from apps.cli import main
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle, copy)
+    (copy / "tests").mkdir()
+    (copy / "tests" / "bad.toml").write_text(text)
+    assert main(["test", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "bad.toml" in err and len(err.strip().splitlines()) == 1

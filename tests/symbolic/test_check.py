@@ -7,7 +7,8 @@ Each ``check/CODE.pl`` begins with the diagnostics it must give, one a line::
 
 (the severity is the code's own unless given), and the checker must give exactly those.
 ``check/clean.pl`` must give none, and the golden programs, the examples and random
-programs must give no errors.
+programs must give no errors. The codes of a bundle's checks have a bad bundle each,
+``check/bundles/CODE/`` (checked in ``tests/bridge/test_check_bundle.py``).
 """
 
 from __future__ import annotations
@@ -59,10 +60,18 @@ def test_each_bad_file_gives_exactly_its_diagnostics(path: Path) -> None:
     assert all(d.location.file == str(path) for d in diagnostics)
 
 
+def _bad_bundles() -> list[Path]:
+    return sorted(p for p in (CHECK / "bundles").iterdir() if (p / "bundle.toml").is_file())
+
+
 def test_every_code_has_a_bad_file() -> None:
     codes = {code for path in _bad_files() for code, *_ in expected(path)}
-    assert codes == set(CODES)
-    assert {path.stem for path in _bad_files()} == set(CODES)
+    bundle_codes = {line.split()[2] for path in _bad_bundles()
+                    for line in (path / "bundle.toml").read_text().splitlines()
+                    if line.startswith("# Expect:")}
+    assert codes | bundle_codes == set(CODES)
+    stems = [path.stem for path in _bad_files()] + [path.name for path in _bad_bundles()]
+    assert sorted(stems) == sorted(CODES)
 
 
 @pytest.mark.parametrize("path", [p for p in _bad_files()

@@ -1,0 +1,2 @@
+act(treat).
+act(watch).

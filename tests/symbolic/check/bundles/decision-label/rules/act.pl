@@ -1,0 +1,3 @@
+0.4::sick.
+act(treat) :- sick.
+act(watch) :- \+ sick.
