@@ -42,6 +42,7 @@ bench: setup
 	$(PY) benchmarks/vs_problog.py
 	$(PY) benchmarks/explain.py
 	$(PY) benchmarks/kg.py
+	$(PY) benchmarks/bundles.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
