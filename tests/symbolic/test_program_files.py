@@ -222,7 +222,7 @@ def test_bad_arguments(tmp_path: Path) -> None:
 def test_the_engine_locates_the_rules_of_each_bundle_file() -> None:
     from bridge import Engine
 
-    engine = Engine.from_bundle(ROOT / "examples" / "clinic", train=False)
+    engine = Engine.from_bundle(ROOT / "examples" / "clinic")  # trains on first use
     rules = {rule.id: rule for rule in engine.program.rules.values()}
     recommendations = ROOT / "examples" / "clinic" / "rules" / "recommendations.pl"
     lines = recommendations.read_text(encoding="utf-8").splitlines()
