@@ -1,5 +1,5 @@
 # nesy: two commands do everything on a fresh Debian/Ubuntu machine.
-#   make demo   set up, then a tour of the engine
+#   make demo   set up, a tour of the engine, then the console on the clinic bundle
 #   make test   set up, then lint, type-check and the whole test suite
 # make setup is idempotent and quick when nothing is missing.
 
@@ -11,9 +11,9 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup demo test lint bench clean swipl
+.PHONY: setup demo test lint bench clean swipl chromium
 
-setup: swipl $(STAMP)
+setup: swipl chromium $(STAMP)
 
 swipl:
 	@command -v swipl >/dev/null 2>&1 || { \
@@ -21,15 +21,27 @@ swipl:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq swi-prolog-nox >/dev/null; }
 
+# the browser of the app's end-to-end tests (driven by Playwright; never a browser download)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Chromium from the system packages"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[torch,test]"
+	$(PIP) install -q -e ".[torch,app,test]"
 	@touch $(STAMP)
+
+PORT ?= 8501
 
 demo: setup
 	@bash scripts/tour.sh
+	@echo
+	@echo "== the diagnostic console on the clinic bundle: open http://localhost:$(PORT) (Ctrl-C stops it)"
+	@$(VENV)/bin/nesy app examples/clinic --server.port $(PORT) --server.headless true
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -171,6 +172,62 @@ def test_main(argv: Sequence[str]) -> int:
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
+APP = Path(__file__).resolve().parent / "ui" / "app.py"
+DEFAULT_BUNDLE = Path(__file__).resolve().parents[1] / "examples" / "clinic"
+APP_HELP = """usage: nesy app [BUNDLE] [STREAMLIT OPTIONS]
+
+Start the diagnostic console, a Streamlit app over the engine, on a bundle (default: the
+clinic bundle of this repository). Other options go to `streamlit run`, e.g.
+--server.port 8599, --server.address 0.0.0.0, --server.headless true, --theme.base dark.
+Streamlit opens a browser unless it runs headless (by default it does when Linux has no
+display); it prints the address either way. Ctrl-C stops it.
+"""
+
+
+def app_main(argv: Sequence[str]) -> int:
+    """``nesy app [BUNDLE] [--server.port N ...]``: the Streamlit console on a bundle.
+
+    Checks the bundle first (a bad one is exit status 2 with a one-line reason, before
+    Streamlit starts), then runs ``python -m streamlit run apps/ui/app.py [options] --
+    BUNDLE`` and returns its exit status.
+    """
+    bundles: list[str] = []
+    options: list[str] = []
+    rest = list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg in ("-h", "--help"):
+            print(APP_HELP, end="")
+            return EXIT_OK
+        if arg.startswith("--"):
+            options.append(arg)
+            if "=" not in arg and rest and not rest[0].startswith("-"):
+                options.append(rest.pop(0))  # the option's value: --server.port 8599
+        elif arg.startswith("-"):
+            raise _UsageError(f"nesy app: unknown option {arg} (Streamlit's options are "
+                              "--section.name VALUE)")
+        else:
+            bundles.append(arg)
+    if len(bundles) > 1:
+        raise _UsageError(f"nesy app: one bundle at a time, not {len(bundles)}")
+    if not bundles and not (DEFAULT_BUNDLE / "bundle.toml").is_file():
+        raise _UsageError("nesy app: give a bundle folder (no default bundle here)")
+    import importlib.util
+
+    from bridge import Bundle
+
+    bundle = Bundle.read(bundles[0] if bundles else DEFAULT_BUNDLE)  # BundleError: exit 2
+    if importlib.util.find_spec("streamlit") is None:
+        raise _UsageError('nesy app: Streamlit is not installed (pip install "nesy-engine[app]")')
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), *options, "--",
+               str(bundle.root.resolve())]
+    process = subprocess.Popen(command)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:  # Streamlit got the same Ctrl-C: let it finish
+        return process.wait()
+
+
 def _read_json(path: str) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -220,6 +277,7 @@ COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "decide": (decide_main, "decide cases with a bundle"),
     "test": (test_main, "run the rule tests of a bundle"),
     "train": (train_main, "train the models of a bundle"),
+    "app": (app_main, "start the diagnostic console (Streamlit) on a bundle"),
 }
 
 

@@ -22,7 +22,6 @@ bundle; ECE at most 0.03 after calibration. Prints JSON; ``--markdown`` adds a t
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -39,31 +38,14 @@ BUNDLES = ("clinic", "digits")
 STAGES = ("check", "neural", "grounding", "inference", "explanation")
 
 
-def _train_module(root: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(f"{root.name}_train", root / "train.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def networks(engine: Any) -> dict[str, Any]:
-    """Held-out metrics of each network, before and after calibration."""
-    from neural import evaluate
+    """Held-out metrics of each network, before and after calibration (bridge.network_report)."""
+    from bridge import network_report
 
-    heldout = _train_module(engine.bundle.root).heldout()
-    found = {}
-    for name, predicate in engine.networks.items():
-        X, y = heldout[name]
-        model = predicate.model
-        bare = getattr(model, "model", None)  # a CalibratedModel wraps the bare network
-        found[name] = {
-            "samples": len(y),
-            "calibration": getattr(model, "method", None),
-            "before": evaluate(bare, X, y).to_dict() if bare is not None else None,
-            "after": evaluate(model, X, y).to_dict(),
-        }
-    return found
+    return {name: {"samples": report.samples, "calibration": report.calibration,
+                   "before": report.before.metrics.to_dict() if report.before else None,
+                   "after": report.after.metrics.to_dict()}
+            for name, report in network_report(engine).items()}
 
 
 def labelled_cases(root: Path) -> list[dict[str, Any]]:

@@ -44,6 +44,9 @@
 
     [knowledge]                  # see knowledge.load_knowledge; shapes = SHACL for records
     shapes = "knowledge/shapes.ttl"
+    entities = ["guideline"]     # optional: facts that come with every case, those of these
+                                 # entities (within hops), or "all": every mapped fact of a
+                                 # small graph (examples/digits: its ontology of numbers)
 
     [audit]
     log = "audit.jsonl"          # optional: one JSON line per decision
@@ -51,6 +54,13 @@
 The rules speak about one case at a time through the atom ``case``: record fields and
 the knowledge graph's facts arrive as external facts, inputs through their networks.
 A case is ``{"id": str, "inputs": {name: array}, "record": {field: value}}``.
+
+The graph's facts of a case are those of its entity fields (within the mapping's
+``hops``), read when an entity is first seen, and those of ``[knowledge] entities``, read
+and encoded once when the engine loads and merged with every case's: a decision lists
+them among its facts, each with its triple and graph (``"kind": "knowledge"``). Facts
+given instead of the graph (rule tests' ``knowledge = {...}``, ``decide_given``) replace
+both.
 """
 
 from __future__ import annotations

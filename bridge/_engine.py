@@ -1,10 +1,11 @@
 """The ``Engine``: a bundle's rules, knowledge graph and networks, deciding cases.
 
-A case's record fields and the knowledge graph's facts about its entities become the
-external facts of the rules; its inputs go through the networks, whose class
-probabilities weigh the rules' ``nn`` predicates. The compiled circuit is cached by the
-facts' atoms, so a case that differs from an earlier one only in probabilities (the
-networks' outputs, uncertain facts) is neither grounded nor compiled again.
+A case's record fields and the knowledge graph's facts about its entities (and those
+that come with every case) become the external facts of the rules; its inputs go through
+the networks, whose class probabilities weigh the rules' ``nn`` predicates. The compiled
+circuit is cached by the facts' atoms, so a case that differs from an earlier one only in
+probabilities (the networks' outputs, uncertain facts) is neither grounded nor compiled
+again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,10 @@ class Engine:
         text = bundle.rules_text()
         self.program = Program.from_files(bundle.rule_files, external=external)
         self._entities: dict[str, list[tuple[Term, float | None, dict[str, Any]]]] = {}
+        # the graph's facts that come with every case ([knowledge] entities): read and
+        # encoded once, merged with each case's own facts (_fact_table)
+        self._shared = _Shared.of(self.program, map(_knowledge_fact, self.mapping.shared_facts(
+            self.kg)) if self.mapping is not None else ())
         self.queries = [f"{bundle.decision.query}({label})" for label in bundle.decision.labels]
         self.networks = self._load_networks(train)
         self.audit_log = Path(audit_log) if audit_log else bundle.audit_log
@@ -166,17 +171,158 @@ class Engine:
         timing = {"check": _per_case(start, 1), "neural": 0.0}
         return self._decide_all([checked], [neural], timing)[0]
 
+    def what_if(self, decision: Decision, record: Mapping[str, Any] | None,
+                changes: Mapping[str, float]) -> Decision:
+        """The decision again with some of its facts' probabilities changed: what if...?
+
+        ``changes`` maps facts of ``decision.facts`` to new probabilities
+        (``{"cytology(fna,malignant)": 0.3}``, ``{"has_risk_factor(p004,f1)": 1.0}``,
+        ``{"family_history(case)": 0.5}``); every other fact keeps the probability it has in
+        ``decision``. No network runs and the graph is not read: the networks' outputs and
+        the graph's facts are given as in :meth:`decide_given`, so the case's compiled
+        circuit is only evaluated again (about a millisecond with the explanation).
+        ``record`` is the case's record (None: rebuilt from the decision's record facts).
+
+        A network's classes for one input are one distribution (an annotated disjunction):
+        the classes changed take their new values and the input's other classes are scaled
+        in proportion to fill what is left, ``1 - sum(changed)``, so the input's
+        probabilities still add up to 1 (malignant 0.7, benign 0.3; malignant to 0.9: benign
+        0.1). Other classes with no probability left share it equally; classes the
+        decision's facts do not list (the rules did not use them for this case) are taken to
+        share the input's missing mass equally before that. A network read as an
+        independent fact is not renormalised. A boolean record fact takes any probability
+        (an uncertain answer); other record facts change through ``record``.
+
+        The facts keep their provenance; a changed one adds ``"what_if": {"was": p}``. What-if
+        decisions are not written to the audit log: they are questions, not decisions.
+        An unknown fact or a probability outside [0,1] is an :class:`InputError` naming it.
+        """
+        start = time.perf_counter()
+        facts = {fact.fact: fact for fact in decision.facts}
+        if not isinstance(changes, Mapping):
+            raise InputError("changes are a mapping {fact: probability}", field="changes")
+        for name, value in changes.items():
+            if name not in facts:
+                raise InputError(f"{name!r} is not a fact of the decision on "
+                                 f"{decision.case}", field=f"changes[{name!r}]")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    0.0 <= value <= 1.0):
+                raise InputError(f"a probability is a number in [0,1], not {value!r}",
+                                 field=f"changes[{name!r}]")
+        if record is None:
+            record = {fact.source["field"]: fact.source["value"] for fact in decision.facts
+                      if fact.source.get("kind") == "case" and "field" in fact.source}
+        record = dict(record)
+        knowledge: dict[str, float] = {}
+        uncertain: dict[Term, float] = {}
+        neural: dict[str, dict[str, float]] = {name: {} for name in self.bundle.inputs}
+        neural_facts: dict[tuple[str, str], str] = {}  # (input, class) -> fact
+        for fact in decision.facts:
+            kind = fact.source.get("kind")
+            if kind == "neural":
+                read = str(fact.source.get("input", "")).rsplit("/", 1)[-1]
+                label = str(fact.source.get("class"))
+                neural.setdefault(read, {})[label] = fact.probability
+                neural_facts[(read, label)] = fact.fact
+            elif kind == "knowledge":
+                knowledge[fact.fact] = float(changes.get(fact.fact, fact.probability))
+            elif fact.fact in changes:
+                field = str(fact.source.get("field", ""))
+                record_spec = self.bundle.record.get(field)
+                if kind != "case" or record_spec is None or record_spec.type != "bool":
+                    what = f"the record field {field!r}" if record_spec else f"a {kind} fact"
+                    raise InputError(f"{fact.fact} comes from {what}: only network outputs, "
+                                     "graph facts and true/false record fields take a "
+                                     "probability", field=f"changes[{fact.fact!r}]")
+                value = float(changes[fact.fact])
+                record[field] = value >= 0.5
+                uncertain[Term(record_spec.predicate, "case")] = value
+        inputs = {read: self._what_if_input(read, given, {
+            label: float(changes[name]) for (where, label), name in neural_facts.items()
+            if where == read and name in changes}) for read, given in neural.items()}
+        checked, (weights, neural_sources) = self._given(
+            record, inputs, knowledge if self.mapping is not None else None, decision.case)
+        checked.facts.update(uncertain)
+
+        def provenance(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
+            original = facts.get(name)
+            found = dict(original.source) if original is not None else dict(given)
+            if name in changes and original is not None:
+                found["what_if"] = {"was": original.probability}
+            return found
+
+        for name in checked.sources:
+            checked.sources[name] = provenance(name, checked.sources[name])
+        for (read, label), name in neural_facts.items():
+            spec = self.bundle.inputs.get(read)
+            key = _neural_key(spec.network, read, label) if spec else ""
+            if key in neural_sources:
+                neural_sources[key] = provenance(name, neural_sources[key])
+        timing = {"check": _per_case(start, 1), "neural": 0.0}
+        return self._decide_all([checked], [(weights, neural_sources)], timing,
+                                audit=False)[0]
+
+    def _what_if_input(self, read: str, given: Mapping[str, float],
+                       changed: Mapping[str, float]) -> dict[str, float]:
+        """One input's class probabilities after ``changed`` (see :meth:`what_if`)."""
+        spec = self.bundle.inputs.get(read)
+        if spec is None:
+            return dict(given)
+        network = self.networks[spec.network]
+        labels = [str(label) for label in network.domain]
+        found = {label: float(given[label]) for label in labels if label in given}
+        if network.independent:
+            return {**found, **changed}
+        missing = [label for label in labels if label not in found]
+        if missing:
+            share = max(0.0, 1.0 - sum(found.values())) / len(missing)
+            found.update(dict.fromkeys(missing, share))
+        if not changed:
+            return found
+        left = 1.0 - sum(changed.values())
+        if left < -1e-9:
+            raise InputError(f"the classes of input {read!r} would add up to "
+                             f"{1.0 - left:.6g}, more than 1",
+                             field=f"changes[{next(iter(changed))!r}]")
+        others = [label for label in labels if label not in changed]
+        mass = sum(found[label] for label in others)
+        for label in others:
+            share = found[label] / mass if mass > 0 else 1.0 / len(others)
+            found[label] = min(1.0, max(0.0, share * max(0.0, left)))
+        return {**found, **changed}
+
     def query_given(self, queries: Sequence[str], record: Mapping[str, Any],
                     inputs: Mapping[str, Mapping[str, float]],
                     knowledge: Mapping[Any, float | None] | None = None
                     ) -> dict[str, float]:
         """The probabilities of any queries of the rules, given as in :meth:`decide_given`."""
         checked, (neural, _) = self._given(record, inputs, knowledge, "given")
-        table = self.program.fact_table(checked.facts)
+        table = self._fact_table(checked)
         compiled = self.program.compile(list(queries), facts=table)
         weights = {parameter.name: self._neural_weight(parameter, neural)
                    for parameter in compiled.parameters if parameter.net is not None}
         return compiled.evaluate(table.weights(weights, compiled.names))
+
+    def explain_given(self, query: str, record: Mapping[str, Any],
+                      inputs: Mapping[str, Mapping[str, float]],
+                      knowledge: Mapping[Any, float | None] | None = None) -> Explanation:
+        """Why any ground query of the rules holds, given as in :meth:`decide_given`.
+
+        The proofs, influence and why-not of a decision's explanation, for a query that
+        is not the decision (``sum_is(prime)`` beside the digits' sum); the leaves name
+        their sources as a decision's do: a graph fact its triple, a network its class.
+        """
+        checked, (neural, neural_sources) = self._given(record, inputs, knowledge, "given")
+        table = self._fact_table(checked)
+        compiled = self.program.compile([query], facts=table)
+        sources = dict(checked.sources)
+        weights = {}
+        for parameter in compiled.parameters:
+            if parameter.net is not None:
+                weights[parameter.name] = self._neural_weight(parameter, neural)
+                sources[parameter.name] = neural_sources[self._neural_key(parameter)]
+        return _with_sources(self.program.explain(query, k=self.k, facts=table,
+                                                  weights=weights, strict=False), sources)
 
     def _given(self, record: Mapping[str, Any], inputs: Mapping[str, Mapping[str, float]],
                knowledge: Mapping[Any, float | None] | None, case_id: str
@@ -235,11 +381,19 @@ class Engine:
                 for term, probability, source in self._entity_facts(name, entity):
                     facts.setdefault(term, probability)
                     sources.setdefault(format_term(term), source)
+            for fact_name, source in self._shared.sources.items():
+                sources.setdefault(fact_name, source)
         arrays = {}
         if with_inputs:
             arrays = {name: _input_array(inputs[name], spec.shape, f"inputs.{name}")
                       for name, spec in self.bundle.inputs.items()}
-        return _Case(case_id, arrays, facts, sources, dict(record))
+        return _Case(case_id, arrays, facts, sources, dict(record),
+                     shared=knowledge is None and bool(self._shared.facts))
+
+    def _fact_table(self, case: _Case) -> FactTable:
+        """The case's facts, with those every case shares (encoded once) where it has them."""
+        table = self.program.fact_table(case.facts)
+        return table.merged(self._shared.table) if case.shared else table
 
     def _entity_facts(self, field: str, entity: str) -> list[tuple[Term, float | None,
                                                                      dict[str, Any]]]:
@@ -256,13 +410,7 @@ class Engine:
         if next(iter(self.kg.quads(iri, None, None, None)), None) is None:
             raise InputError(f"unknown entity {entity!r}: the knowledge graph says "
                              "nothing about it", field=f"record.{field}")
-        found = []
-        for fact in self.mapping.facts(self.kg, [iri]):
-            term = Term(fact.predicate, *[str(a) if isinstance(a, str) else a
-                                          for a in fact.args])
-            found.append((term, fact.probability, {
-                "kind": "knowledge", "triple": list(fact.triple), "graph": fact.graph,
-                "inferred": fact.inferred}))
+        found = [_knowledge_fact(fact) for fact in self.mapping.facts(self.kg, [iri])]
         with self._lock:
             if len(self._entities) >= _ENTITY_CACHE:
                 self._entities.pop(next(iter(self._entities)))
@@ -387,11 +535,11 @@ class Engine:
 
     def _decide_all(self, checked: list[_Case],
                     neural: list[tuple[dict[str, float], dict[str, dict[str, Any]]]],
-                    timing: dict[str, float]) -> list[Decision]:
+                    timing: dict[str, float], audit: bool = True) -> list[Decision]:
         """Label probabilities per group of cases sharing a circuit, then the explanations."""
         grounding = inference = 0.0
         start = time.perf_counter()
-        tables = [self.program.fact_table(case.facts) for case in checked]
+        tables = [self._fact_table(case) for case in checked]
         groups: dict[tuple[str, ...], list[int]] = {}
         for i, table in enumerate(tables):
             groups.setdefault(table.structure, []).append(i)
@@ -419,12 +567,13 @@ class Engine:
         count = max(1, len(checked))
         timing = {**timing, "grounding": grounding * 1000 / count,
                   "inference": inference * 1000 / count}
-        return [self._explained(case, table, weights[i], sources[i], by_label[i], timing)
+        return [self._explained(case, table, weights[i], sources[i], by_label[i], timing,
+                                audit)
                 for i, (case, table) in enumerate(zip(checked, tables, strict=True))]
 
     def _explained(self, case: _Case, table: FactTable, weights: dict[str, float],
                    sources: dict[str, dict[str, Any]], by_label: dict[str, float],
-                   timing: dict[str, float]) -> Decision:
+                   timing: dict[str, float], audit: bool = True) -> Decision:
         decided, probability, abstained = decide_label(self.bundle.decision, by_label)
         start = time.perf_counter()
         query = self.bundle.decision.query
@@ -441,6 +590,9 @@ class Engine:
         grounded = tuple(GroundedFact(format_term(term), 1.0 if p is None else p,
                                       sources.get(format_term(term), {"kind": "case"}))
                          for term, p in case.facts.items())
+        if case.shared:
+            own = {fact.fact for fact in grounded}
+            grounded += tuple(fact for fact in self._shared.facts if fact.fact not in own)
         grounded += tuple(GroundedFact(name, weights[name], sources[name]) for name in weights)
         decision = Decision(
             case=case.id, label=None if abstained else decided, probability=probability,
@@ -449,7 +601,7 @@ class Engine:
             timing_ms={name: round(value, 3) for name, value in
                        {**timing, "explanation": explain_ms}.items()},
             decided=decided)
-        if self.audit_log is not None:
+        if audit and self.audit_log is not None:
             self._audit(decision)
         return decision
 
@@ -540,9 +692,37 @@ class _Case:
     facts: dict[Term, float | None]
     sources: dict[str, dict[str, Any]]
     record: dict[str, Any]
+    shared: bool = False  # the facts every case shares come with it (Engine._shared)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """The graph's facts that come with every case: encoded and formatted once."""
+
+    table: FactTable
+    sources: dict[str, dict[str, Any]]
+    facts: tuple[GroundedFact, ...]
+
+    @classmethod
+    def of(cls, program: Program,
+           facts: Iterable[tuple[Term, float | None, dict[str, Any]]]) -> _Shared:
+        found: dict[str, tuple[Term, float | None, dict[str, Any]]] = {}
+        for term, probability, source in facts:
+            found.setdefault(format_term(term), (term, probability, source))
+        return cls(program.fact_table({term: p for term, p, _ in found.values()}),
+                   {name: source for name, (_, _, source) in found.items()},
+                   tuple(GroundedFact(name, 1.0 if p is None else p, source)
+                         for name, (_, p, source) in found.items()))
 
 
 _ENTITY_CACHE = 10_000  # entities whose graph facts an engine keeps
+
+
+def _knowledge_fact(fact: Any) -> tuple[Term, float | None, dict[str, Any]]:
+    """A graph's fact as an external fact of the rules, with its triple as the source."""
+    term = Term(fact.predicate, *[str(a) if isinstance(a, str) else a for a in fact.args])
+    return term, fact.probability, {"kind": "knowledge", "triple": list(fact.triple),
+                                    "graph": fact.graph, "inferred": fact.inferred}
 
 
 def _neural_key(network: str, read: str, label: str) -> str:

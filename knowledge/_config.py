@@ -9,13 +9,13 @@ from typing import Any
 from nesy.errors import KnowledgeError
 
 from ._graph import FORMATS, KnowledgeGraph
-from ._mapping import KnowledgeMapping
+from ._mapping import AtomTable, KnowledgeMapping, _entities
 from ._reasoning import owl_rl_closure, rdfs_closure
 
 __all__ = ["REASONING", "check_knowledge_config", "knowledge_predicates", "load_knowledge"]
 
 _KEYS = {"store", "location", "files", "reasoning", "prefixes", "default_prefix", "predicates",
-         "hops", "confidence", "construct"}
+         "hops", "confidence", "construct", "entities"}
 #: Ontology reasoning, by name.
 REASONING = ("rdfs", "rdfs+sameas", "owl-rl", "none")
 
@@ -28,7 +28,9 @@ def load_knowledge(config: Mapping[str, Any], root: str | Path,
     ``location`` (a folder for a persistent Oxigraph store, relative to the bundle),
     ``files`` (files or folders relative to the bundle; default ``["knowledge"]``),
     ``reasoning`` (one of :data:`REASONING`, default "rdfs"), and the mapping's keys
-    (see :class:`KnowledgeMapping`).
+    (see :class:`KnowledgeMapping`: ``prefixes``, ``default_prefix``, ``predicates``,
+    ``hops``, ``confidence``, ``construct``, and ``entities``, the facts that come with
+    every case).
     """
     root = Path(root)
     check_knowledge_config(config, where)
@@ -61,11 +63,16 @@ def knowledge_predicates(config: Mapping[str, Any], where: str = "bundle.toml") 
     ...                       "predicates": {"smoker": {"class": "ex:Smoker"}, "age": "ex:age"}})
     {'smoker': 1, 'age': 2}
     """
-    return KnowledgeMapping.from_dict(config, where).arities()
+    # the predicates do not depend on entities (check_knowledge_config checks those)
+    return KnowledgeMapping.from_dict({k: v for k, v in config.items() if k != "entities"},
+                                      where).arities()
 
 
 def check_knowledge_config(config: Mapping[str, Any], where: str = "bundle.toml") -> None:
     """Check the keys of a ``[knowledge]`` table other than the mapping's (a KnowledgeError).
+
+    That includes ``entities`` (``"all"`` or a list of atoms whose facts come with every
+    case): their atoms must stand for IRIs, which needs no graph.
 
     >>> check_knowledge_config({"reasoning": "rdfs", "files": ["knowledge/graph.ttl"]})
     >>> check_knowledge_config({"reasoning": "magic"})
@@ -87,3 +94,11 @@ def check_knowledge_config(config: Mapping[str, Any], where: str = "bundle.toml"
     if reasoning not in REASONING:
         raise KnowledgeError(f"{where}: [knowledge] reasoning {reasoning!r} is not one of "
                              f"{', '.join(REASONING)}")
+    if "entities" in config:
+        prefixes = config.get("prefixes", {})
+        default = config.get("default_prefix")
+        readable = isinstance(prefixes, Mapping) and all(
+            isinstance(v, str) for v in prefixes.values()) and default in (None, *prefixes)
+        if readable:  # otherwise a mistake of the mapping, which says so
+            _entities(config["entities"], AtomTable(prefixes, default),
+                      config.get("construct"), where)

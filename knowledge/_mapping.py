@@ -6,6 +6,8 @@ The mapping is the ``[knowledge]`` table of a bundle's ``bundle.toml``::
     default_prefix = "ex"          # IRIs of this namespace become their local name
     hops = 2                       # how far from a case's entities facts are pulled
     confidence = "ex:confidence"   # the property that gives a triple a probability
+    entities = ["guideline"]       # facts that come with every case: of these entities
+                                   # (within hops), or "all": every mapped fact
 
     [knowledge.prefixes]
     ex = "http://example.org/clinic#"
@@ -20,6 +22,10 @@ IRIs become atoms and map back exactly (:class:`AtomTable`); literals become num
 ``xsd:string`` being the same. A triple with a confidence — an RDF 1.2 annotation
 (``ex:a ex:p ex:b {| ex:confidence 0.8 |}``) or a reified ``rdf:Statement`` with the
 confidence property — becomes a probabilistic fact.
+
+Besides the facts about a case's own entities (:meth:`KnowledgeMapping.facts`), a bundle
+can give every case the same facts (:meth:`KnowledgeMapping.shared_facts`): those of a
+few fixed entities, or of the whole graph when it is small (``entities = "all"``).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from nesy.errors import KnowledgeError
 
 from ._graph import INFERRED, KnowledgeGraph
 
-__all__ = ["AtomTable", "KnowledgeFact", "KnowledgeMapping", "PredicateMap", "String"]
+__all__ = ["ALL", "AtomTable", "KnowledgeFact", "KnowledgeMapping", "PredicateMap", "String"]
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -51,6 +57,8 @@ _INTEGERS = {XSD + name for name in (
     "unsignedByte")}
 _FLOATS = {XSD + "decimal", XSD + "double", XSD + "float"}
 _PREDICATE_NAME = re.compile(r"[a-z][A-Za-z0-9_]*$")
+#: ``entities = "all"``: every mapped fact of the graph comes with every case.
+ALL = "all"
 
 
 class String(str):
@@ -204,13 +212,18 @@ class AtomTable:
 
 @dataclass
 class KnowledgeMapping:
-    """Which properties and classes the rules see, and how far a case reaches."""
+    """Which properties and classes the rules see, and how far a case reaches.
+
+    ``entities`` are the atoms whose facts come with every case (see
+    :meth:`shared_facts`), or :data:`ALL` for every mapped fact of the graph.
+    """
 
     table: AtomTable
     predicates: tuple[PredicateMap, ...]
     hops: int = 2
     confidence: str | None = None
     construct: str | None = None
+    entities: tuple[str, ...] | str = ()
     _by_property: dict[str, list[PredicateMap]] = field(default_factory=dict, repr=False)
     _by_class: dict[str, list[PredicateMap]] = field(default_factory=dict, repr=False)
 
@@ -259,7 +272,8 @@ class KnowledgeMapping:
         construct = config.get("construct")
         return cls(table, tuple(entries), hops,
                    table.expand(confidence) if confidence else None,
-                   construct if isinstance(construct, str) else None)
+                   construct if isinstance(construct, str) else None,
+                   _entities(config.get("entities", ()), table, construct, where))
 
     def classes(self) -> list[str]:
         """The IRIs of the mapped classes."""
@@ -325,6 +339,46 @@ class KnowledgeMapping:
             frontier = next_frontier
         return facts
 
+    def shared_facts(self, kg: KnowledgeGraph) -> list[KnowledgeFact]:
+        """The facts that come with every case, whatever its own entities.
+
+        With ``entities`` a list of atoms: their facts within ``hops``, as :meth:`facts`
+        gives them (an entity the graph says nothing about is a
+        :class:`~nesy.errors.KnowledgeError`). With ``entities = "all"``: every mapped
+        triple of the graph, asserted or inferred — for small graphs, such as an
+        ontology of the numbers the rules reason about. An engine reads them once.
+
+        >>> from knowledge import KnowledgeGraph
+        >>> kg = KnowledgeGraph()
+        >>> _ = kg.load_string('''@prefix ex: <http://example.org/> .
+        ...     ex:two a ex:Prime ; ex:value 2 . ex:four ex:value 4 .''')
+        >>> mapping = KnowledgeMapping.from_dict({
+        ...     "prefixes": {"ex": "http://example.org/"}, "default_prefix": "ex",
+        ...     "entities": "all",
+        ...     "predicates": {"prime": {"class": "ex:Prime"}, "value": "ex:value"}})
+        >>> sorted((f.predicate, f.args) for f in mapping.shared_facts(kg))
+        [('prime', ('two',)), ('value', ('four', 4)), ('value', ('two', 2))]
+        """
+        if self.entities != ALL:
+            for atom in self.entities:
+                if next(iter(kg.quads(self.table.iri(atom), None, None, None)), None) is None:
+                    raise KnowledgeError(f"[knowledge] entities: the knowledge graph says "
+                                         f"nothing about {atom!r}")
+            return self.facts(kg, list(self.entities)) if self.entities else []
+        confidences = _Confidences(kg, self.confidence)
+        facts: list[KnowledgeFact] = []
+        seen: set[tuple[Any, Any, Any]] = set()
+        for property_iri in sorted(self._by_property):
+            for quad in kg.quads(None, ox.NamedNode(property_iri), None, None):
+                self._fact(quad, confidences, facts, seen)
+        for class_iri in sorted(self._by_class):
+            for quad in kg.quads(None, _TYPE, ox.NamedNode(class_iri), None):
+                self._fact(quad, confidences, facts, seen)
+        for node in sorted(confidences.subjects, key=str):  # statements only reified
+            for quad in confidences.unasserted(node):
+                self._fact(quad, confidences, facts, seen)
+        return facts
+
     def _fact(self, quad: Any, confidences: _Confidences, facts: list[KnowledgeFact],
               seen: set[tuple[Any, Any, Any]]) -> None:
         key = (quad.subject, quad.predicate, quad.object)
@@ -347,6 +401,27 @@ class KnowledgeMapping:
         graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
         for entry, values in zip(entries, args, strict=True):
             facts.append(KnowledgeFact(entry.predicate, values, probability, triple, graph))
+
+
+def _entities(value: Any, table: AtomTable, construct: Any,
+              where: str) -> tuple[str, ...] | str:
+    """The ``entities`` key: "all", or a list of atoms that stand for IRIs."""
+    if value == ALL:
+        if construct is not None:
+            raise KnowledgeError(f'{where}: [knowledge] entities = "all" reads every mapped '
+                                 "triple, which a construct query cannot select: list the "
+                                 "entities instead")
+        return ALL
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not all(
+            isinstance(atom, str) and atom for atom in value):
+        raise KnowledgeError(f'{where}: [knowledge] entities is "all" or a list of atoms '
+                             f'(["guideline", "num:seven"]), not {value!r}')
+    for atom in value:
+        try:
+            table.iri(atom)
+        except KnowledgeError as exc:
+            raise KnowledgeError(f"{where}: [knowledge] entities: {exc}") from exc
+    return tuple(dict.fromkeys(value))
 
 
 class _Confidences:

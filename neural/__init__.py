@@ -19,11 +19,14 @@ from ._calibration import CalibratedModel, fit_temperature
 from ._estimators import CNNClassifier, MLPClassifier
 from ._metrics import (
     Metrics,
+    Reliability,
     accuracy,
     brier_score,
     evaluate,
     expected_calibration_error,
     log_loss,
+    reliability,
+    reliability_bins,
 )
 from ._predicate import Label, NeuralFacts, NeuralPredicate
 from ._storage import (
@@ -46,6 +49,7 @@ __all__ = [
     "NesyError",
     "NeuralFacts",
     "NeuralPredicate",
+    "Reliability",
     "accuracy",
     "brier_score",
     "data_hash",
@@ -56,5 +60,7 @@ __all__ = [
     "log_loss",
     "model_version",
     "read_metadata",
+    "reliability",
+    "reliability_bins",
     "save_model",
 ]

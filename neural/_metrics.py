@@ -3,7 +3,8 @@
 Accuracy, log-loss, the Brier score (scikit-learn's definition: for two classes the mean squared
 error of the positive class's probability, for more the mean over samples of the summed squared
 errors over classes) and the expected calibration error (ECE: 15 equal-width bins on the
-top-class confidence, the bin-size-weighted mean of ``|accuracy - confidence|``).
+top-class confidence, the bin-size-weighted mean of ``|accuracy - confidence|``), and the
+reliability diagram's data on the same bins (:func:`reliability_bins`).
 
 The functions take integer targets ``y`` (the column of the true class) and probabilities
 ``(n, n_classes)``; :func:`evaluate` maps a model's labels to columns for you.
@@ -22,11 +23,14 @@ from ._arrays import as_labels, encode_labels
 
 __all__ = [
     "Metrics",
+    "Reliability",
     "accuracy",
     "brier_score",
     "evaluate",
     "expected_calibration_error",
     "log_loss",
+    "reliability",
+    "reliability_bins",
 ]
 
 _EPS = 1e-15  # log-loss clips probabilities to [eps, 1 - eps], as scikit-learn long did
@@ -84,6 +88,11 @@ def brier_score(y: Any, probabilities: Any) -> float:
     return total / 2 if p.shape[1] == 2 else total
 
 
+def _bin_of(confidence: np.ndarray, bins: int) -> np.ndarray:
+    """Bin ``b`` holds the confidences in ``(b / bins, (b + 1) / bins]`` (0 goes to bin 0)."""
+    return np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+
+
 def expected_calibration_error(y: Any, probabilities: Any, bins: int = 15) -> float:
     """ECE: over equal-width bins of top-class confidence, the weighted ``|acc - conf|``.
 
@@ -97,12 +106,69 @@ def expected_calibration_error(y: Any, probabilities: Any, bins: int = 15) -> fl
         return float("nan")
     confidence = p.max(axis=1)
     correct = np.argmax(p, axis=1) == t
-    which = np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+    which = _bin_of(confidence, bins)
     total = 0.0
     for b in np.unique(which):
         members = which == b
         total += abs(correct[members].mean() - confidence[members].mean()) * members.mean()
     return float(total)
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """A reliability diagram's data: per bin of top-class confidence, how sure, how right.
+
+    ``edges`` are the ``bins + 1`` bin edges; bin ``b`` holds the samples whose confidence
+    is in ``(edges[b], edges[b + 1]]``: ``counts[b]`` of them, with mean confidence
+    ``confidence[b]`` and accuracy ``accuracy[b]`` (None for an empty bin). A calibrated
+    classifier's bins lie on the diagonal; ``counts`` is the histogram of confidences.
+    """
+
+    edges: tuple[float, ...]
+    counts: tuple[int, ...]
+    confidence: tuple[float | None, ...]
+    accuracy: tuple[float | None, ...]
+
+    @property
+    def ece(self) -> float:
+        """The expected calibration error of these bins (:func:`expected_calibration_error`)."""
+        total = sum(self.counts)
+        if not total:
+            return float("nan")
+        return float(sum(abs(a - c) * n / total for n, c, a in
+                         zip(self.counts, self.confidence, self.accuracy, strict=True)
+                         if n and a is not None and c is not None))
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return {"edges": list(self.edges), "counts": list(self.counts),
+                "confidence": list(self.confidence), "accuracy": list(self.accuracy)}
+
+
+def reliability_bins(y: Any, probabilities: Any, bins: int = 15) -> Reliability:
+    """The reliability diagram on the bins of :func:`expected_calibration_error`.
+
+    >>> y, p = [0, 0, 1, 1], [[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.2, 0.8]]
+    >>> r = reliability_bins(y, p, bins=5)
+    >>> r.counts, r.accuracy[3], round(r.accuracy[4], 4)
+    ((0, 0, 0, 1, 3), 1.0, 0.6667)
+    >>> round(r.ece, 6) == round(expected_calibration_error(y, p, bins=5), 6) == 0.225
+    True
+    """
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise InputError(f"must be a positive whole number, not {bins!r}", field="bins")
+    t, p = _check(y, probabilities)
+    confidence = p.max(axis=1) if len(t) else np.zeros(0)
+    correct = np.argmax(p, axis=1) == t if len(t) else np.zeros(0, dtype=bool)
+    which = _bin_of(confidence, bins)
+    counts, confidences, accuracies = [], [], []
+    for b in range(bins):
+        members = which == b
+        count = int(members.sum())
+        counts.append(count)
+        confidences.append(float(confidence[members].mean()) if count else None)
+        accuracies.append(float(correct[members].mean()) if count else None)
+    edges = tuple(round(b / bins, 12) for b in range(bins + 1))
+    return Reliability(edges, tuple(counts), tuple(confidences), tuple(accuracies))
 
 
 @dataclass(frozen=True)
@@ -145,3 +211,22 @@ def evaluate(model: Any, X: Any, y: Any) -> Metrics:
         brier=brier_score(t, probabilities),
         ece=expected_calibration_error(t, probabilities),
     )
+
+
+def reliability(model: Any, X: Any, y: Any, bins: int = 15) -> Reliability:
+    """The reliability diagram of ``model.predict_proba(X)`` against labels ``y``.
+
+    ``y`` holds the model's labels, as in :func:`evaluate`.
+
+    Examples
+    --------
+    >>> from neural import MLPClassifier
+    >>> X, y = [[0.0], [1.0], [0.1], [0.9]] * 5, [0, 1, 0, 1] * 5
+    >>> model = MLPClassifier(hidden=(4,), epochs=30, learning_rate=0.05).fit(X, y)
+    >>> sum(reliability(model, X, y).counts)
+    20
+    """
+    probabilities = model.predict_proba(X)
+    labels = as_labels(y, probabilities.shape[0])
+    return reliability_bins(encode_labels(labels, np.asarray(model.classes_)), probabilities,
+                            bins)

@@ -287,7 +287,8 @@ class Explainer:
         self.rules = rules
         self.clause_kinds = clause_kinds
         self._why_not_walk = why_not_walk
-        self._walk: tuple[tuple[str, ...], str] | None = None  # (the facts it saw, its text)
+        # the facts' text it saw last, their possible facts, the walk's text
+        self._walk: tuple[str, tuple[str, ...], str] | None = None
         self.evidence = evidence
         self.by_head = ground.clauses_by_head()
         self.support = _deterministic_support(ground.true_atoms, self.by_head)
@@ -389,14 +390,18 @@ class Explainer:
         """The Prolog walk of the query's rules, over the facts that are possible.
 
         It depends on which facts hold in some world, not on their probabilities,
-        so it is kept for the next call with the same possible facts.
+        so it is kept for the next call with the same possible facts (the same text
+        is not even read again: facts that come with every call).
         """
-        atoms, records = _possible_facts(facts)
         cached = self._walk
-        if cached is not None and cached[0] == atoms:
-            return cached[1]
-        text = self._why_not_walk(self.query_text, records)
-        self._walk = (atoms, text)
+        if cached is not None and cached[0] == facts:
+            return cached[2]
+        atoms, records = _possible_facts(facts)
+        if cached is not None and cached[1] == atoms:
+            text = cached[2]
+        else:
+            text = self._why_not_walk(self.query_text, records)
+        self._walk = (facts, atoms, text)
         return text
 
     def _weakest(self, values: np.ndarray, vector: np.ndarray) -> list[Obstacle]:

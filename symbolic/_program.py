@@ -7,7 +7,7 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -288,13 +288,7 @@ class Program:
             file_rules, file_problems = read_rules(segment.text, segment.name, segment_spans)
             rules.update(file_rules)
             problems_in_metadata += file_problems
-        external_clauses = sorted(k for k, v in self._clause_kinds.items() if v == "external")
-        for number, (name, arity) in zip(external_clauses, sorted(self.external.items()),
-                                         strict=True):
-            rules[number] = Rule(f"{name}/{arity}", f"{name}/{arity} facts given with the query",
-                                 None, Location(self.name), "")
-        self.rules: dict[int, Rule] = rules  # by clause number
-        self.metadata_problems: list[MetadataProblem] = problems_in_metadata
+        # Before the external clauses: Prolog declares them only for a program it loads.
         if syntax:
             raise RuleSyntaxError(sorted(syntax, key=lambda e: self._source.order(e[0])))
         if problems:
@@ -304,6 +298,13 @@ class Program:
                                             if len(problems) > 1 else ""), location)
             error.errors = problems  # type: ignore[attr-defined]
             raise error
+        external_clauses = sorted(k for k, v in self._clause_kinds.items() if v == "external")
+        for number, (name, arity) in zip(external_clauses, sorted(self.external.items()),
+                                         strict=True):
+            rules[number] = Rule(f"{name}/{arity}", f"{name}/{arity} facts given with the query",
+                                 None, Location(self.name), "")
+        self.rules: dict[int, Rule] = rules  # by clause number
+        self.metadata_problems: list[MetadataProblem] = problems_in_metadata
 
     # ------------------------------------------------------------------ queries
 
@@ -603,12 +604,46 @@ class FactTable:
             records.append("\x1f".join(fields))
         return cls("\x1e".join(records), tuple(sorted(probabilities)), probabilities)
 
+    def merged(self, other: FactTable) -> FactTable:
+        """These facts and ``other``'s; where both have an atom, this table's probability.
+
+        No fact is encoded again: a caller with facts that come with every call (a
+        bundle's shared graph facts) encodes them once and merges them with each call's.
+
+        >>> ours = Program.from_string("", external={"p": 1}).fact_table
+        >>> merged = ours({Term("p", "a"): 0.5}).merged(ours({Term("p", "a"): 0.9,
+        ...                                                   Term("p", "b"): None}))
+        >>> merged.structure, merged.probabilities
+        (('p(a)', 'p(b)'), {'p(a)': 0.5, 'p(b)': 1.0})
+        """
+        if not other.probabilities:
+            return self
+        if not self.probabilities:
+            return other
+        text = other.text
+        added = other.probabilities
+        if not self.probabilities.keys().isdisjoint(added):
+            # records and probabilities are in the same order (see of)
+            kept = [(name, record) for name, record in zip(added, text.split("\x1e"),
+                                                           strict=True)
+                    if name not in self.probabilities]
+            text = "\x1e".join(record for _, record in kept)
+            added = {name: added[name] for name, _ in kept}
+        probabilities = {**self.probabilities, **added}
+        return FactTable(f"{self.text}\x1e{text}" if text else self.text,
+                         tuple(sorted(probabilities)), probabilities)
+
     def weights(self, weights: Mapping[Any, float] | None,
                 known: Container[str]) -> dict[Any, float] | None:
         """The facts' probabilities as weights (those the circuit has), then ``weights``."""
         if not self.probabilities:
             return dict(weights) if weights else None
-        mine = {name: p for name, p in self.probabilities.items() if name in known}
+        probabilities = self.probabilities
+        if isinstance(known, Set) and len(known) < len(probabilities):
+            # many facts, few of them in the circuit (facts that come with every call)
+            mine = {name: probabilities[name] for name in known if name in probabilities}
+        else:
+            mine = {name: p for name, p in probabilities.items() if name in known}
         return {**mine, **(weights or {})}
 
 

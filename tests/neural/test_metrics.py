@@ -16,6 +16,8 @@ from neural import (
     evaluate,
     expected_calibration_error,
     log_loss,
+    reliability,
+    reliability_bins,
 )
 
 
@@ -44,6 +46,28 @@ def test_ece_bins_are_right_closed() -> None:
     # 0.6 lies in bin (8/15, 9/15]; 9/15 = 0.6 exactly belongs to the same bin
     p = [[0.6, 0.4], [9 / 15, 6 / 15]]
     assert expected_calibration_error([0, 1], p) == pytest.approx(abs(0.5 - 0.6))
+
+
+@pytest.mark.parametrize("n_classes", [2, 10])
+def test_reliability_bins_are_the_bins_of_ece(n_classes: int) -> None:
+    rng = np.random.default_rng(n_classes)
+    p = rng.dirichlet(np.ones(n_classes) * 0.3, size=300)
+    y = rng.integers(0, n_classes, size=300)
+    bins = reliability_bins(y, p)
+    assert len(bins.edges) == 16 and sum(bins.counts) == 300
+    assert bins.ece == pytest.approx(expected_calibration_error(y, p), abs=1e-12)
+    for low, high, n, c, a in zip(bins.edges, bins.edges[1:], bins.counts, bins.confidence,
+                                  bins.accuracy, strict=False):
+        assert (c is None and a is None) if n == 0 else (low < c <= high and 0 <= a <= 1)
+    assert json.loads(json.dumps(bins.to_dict()))["counts"] == list(bins.counts)
+
+
+def test_reliability_of_a_model(breast_mlp, breast) -> None:
+    bins = reliability(breast_mlp, breast.X_test, breast.y_test)
+    metrics = evaluate(breast_mlp, breast.X_test, breast.y_test)
+    assert bins.ece == pytest.approx(metrics.ece, abs=1e-12)
+    with pytest.raises(InputError, match="positive whole number"):
+        reliability_bins([0], [[0.5, 0.5]], bins=0)
 
 
 def test_log_loss_clips_zero_probabilities() -> None:
