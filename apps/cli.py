@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -188,8 +188,8 @@ def app_main(argv: Sequence[str]) -> int:
     """``nesy app [BUNDLE] [--server.port N ...]``: the Streamlit console on a bundle.
 
     Checks the bundle first (a bad one is exit status 2 with a one-line reason, before
-    Streamlit starts), then runs ``python -m streamlit run apps/ui/app.py [options] --
-    BUNDLE`` and returns its exit status.
+    Streamlit starts), then becomes ``python -m streamlit run apps/ui/app.py [options] --
+    BUNDLE`` (the same process: a signal to it reaches Streamlit, nothing is left behind).
     """
     bundles: list[str] = []
     options: list[str] = []
@@ -221,11 +221,9 @@ def app_main(argv: Sequence[str]) -> int:
         raise _UsageError('nesy app: Streamlit is not installed (pip install "nesy-engine[app]")')
     command = [sys.executable, "-m", "streamlit", "run", str(APP), *options, "--",
                str(bundle.root.resolve())]
-    process = subprocess.Popen(command)
-    try:
-        return process.wait()
-    except KeyboardInterrupt:  # Streamlit got the same Ctrl-C: let it finish
-        return process.wait()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)
 
 
 def _read_json(path: str) -> Any:
