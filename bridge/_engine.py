@@ -341,22 +341,14 @@ class Engine:
                with_inputs: bool = True) -> _Case:
         case_id, inputs, record = check_case(case)
         if with_inputs:
-            for name in inputs:
-                if name not in self.bundle.inputs:
-                    raise InputError(f"unknown input {name!r} (known: "
-                                     f"{', '.join(self.bundle.inputs) or 'none'})",
-                                     field=f"inputs.{name}")
+            _known(inputs, self.bundle.inputs, "input", "inputs")
             for name in self.bundle.inputs:
                 if name not in inputs:
                     raise InputError(f"the input {name!r} is missing", field=f"inputs.{name}")
         facts: dict[Term, float | None] = {}
         sources: dict[str, dict[str, Any]] = {}
         entities = []
-        for name in record:
-            if name not in self.bundle.record:
-                raise InputError(f"unknown record field {name!r} (known: "
-                                 f"{', '.join(self.bundle.record) or 'none'})",
-                                 field=f"record.{name}")
+        _known(record, self.bundle.record, "record field", "record")
         for name, spec in self.bundle.record.items():
             if name not in record:
                 if spec.required:
@@ -501,11 +493,7 @@ class Engine:
                              field="inputs")
         weights: dict[str, float] = {}
         sources: dict[str, dict[str, Any]] = {}
-        for name in inputs:
-            if name not in self.bundle.inputs:
-                raise InputError(f"unknown input {name!r} (known: "
-                                 f"{', '.join(self.bundle.inputs) or 'none'})",
-                                 field=f"inputs.{name}")
+        _known(inputs, self.bundle.inputs, "input", "inputs")
         for name, spec in self.bundle.inputs.items():
             given = inputs.get(name)
             if not isinstance(given, Mapping):
@@ -727,6 +715,14 @@ def _knowledge_fact(fact: Any) -> tuple[Term, float | None, dict[str, Any]]:
 
 def _neural_key(network: str, read: str, label: str) -> str:
     return f"{network}\x00{read}\x00{label}"
+
+
+def _known(given: Iterable[str], known: Mapping[str, Any], what: str, prefix: str) -> None:
+    """An :class:`InputError` for the first name of ``given`` that ``known`` lacks."""
+    for name in given:
+        if name not in known:
+            raise InputError(f"unknown {what} {name!r} (known: {', '.join(known) or 'none'})",
+                             field=f"{prefix}.{name}")
 
 
 def _per_case(start: float, count: int) -> float:

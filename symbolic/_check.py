@@ -20,7 +20,7 @@ from typing import Any
 
 from nesy.errors import InputError, Location
 
-from ._program import read_source, read_sources
+from ._program import _external, read_source, read_sources
 from ._prolog import EncodedTerm, encode_term, engine
 from ._rules import read_rules
 from ._source import SourceText
@@ -178,17 +178,6 @@ def check_program(paths: Sequence[str | Path], external: Mapping[str, int] | Non
     ([], ('ok', 'ok', 'undefined'), ['digit'])
     """
     return _check(read_sources(paths), _external(external), list(goals))
-
-
-def _external(external: Mapping[str, int] | None) -> dict[str, int]:
-    checked: dict[str, int] = {}
-    for name, arity in (external or {}).items():
-        if not isinstance(name, str) or not name or isinstance(arity, bool) or not isinstance(
-                arity, int) or arity < 0:
-            raise InputError(f"external predicates are {{name: arity}}, not {name!r}: {arity!r}",
-                             field="external")
-        checked[name] = arity
-    return checked
 
 
 def _check(source: SourceText, external: Mapping[str, int] | None = None,
