@@ -191,10 +191,7 @@ def _check(source: SourceText, external: Mapping[str, int] | None = None,
                                                  for name, arity in sorted(external.items())]))
     if goals:
         options.append(encode_term("goals", list(goals)))
-    if len(source.segments) == 1 and not options:
-        report = engine().call("nesy_check", source.text)
-    else:
-        report = engine().call("nesy_check", source.encode(), options)
+    report = engine().call("nesy_check", source.encode(), options)
     return _read_report(report, source, len(goals))
 
 

@@ -56,19 +56,16 @@ class Circuit:
 
     @cached_property
     def _scan_info(self) -> tuple[np.ndarray, np.ndarray, int]:
-        index = np.arange(len(self.group_first))
-        previous = np.where(self.group_first < index, index - 1, index)
-        longest = int((index - self.group_first).max()) if len(index) else 0
-        return previous, previous != index, longest
-
-    def _scan(self) -> tuple[np.ndarray, int]:
-        """Each variable's predecessor in its choice (itself for the first), and the longest run.
+        """Each variable's predecessor in its choice (itself for the first), whether it has
+        one, and the longest run.
 
         Prefix sums are taken within a choice only: a sum across choices would
         carry rounding from one choice into the next.
         """
-        previous, _, longest = self._scan_info
-        return previous, longest
+        index = np.arange(len(self.group_first))
+        previous = np.where(self.group_first < index, index - 1, index)
+        longest = int((index - self.group_first).max()) if len(index) else 0
+        return previous, previous != index, longest
 
     def _before(self, p: np.ndarray) -> np.ndarray:
         previous, has_previous, longest = self._scan_info
@@ -255,22 +252,28 @@ class Circuit:
         squeeze = p.dim() == 1
         if squeeze:
             p = p.unsqueeze(0)
-        q = self._conditional_torch(p)
+        plan, (columns, negated), scan = self._torch_plan(p.device)
+        q = self._conditional_torch(p, scan)
         values = torch.ones(p.shape[0], 1, dtype=p.dtype, device=p.device)
-        for var, high, high_negated, low, low_negated in self._torch_plan(p.device):
+        for var, high, high_negated, low, low_negated in plan:
             qv = q[:, var]
             hi = values[:, high]
             hi = torch.where(high_negated, 1.0 - hi, hi)
             lo = values[:, low]
             lo = torch.where(low_negated, 1.0 - lo, lo)
             values = torch.cat([values, qv * hi + (1.0 - qv) * lo], dim=1)
-        columns, negated = self._torch_outputs(p.device)
         raw = values[:, columns]
         out = torch.where(negated, 1.0 - raw, raw)
         return out.squeeze(0) if squeeze else out
 
-    def _torch_plan(self, device: Any) -> list[tuple[Any, ...]]:
-        """Per height, index tensors into the growing value matrix (built once per device)."""
+    def _torch_plan(self, device: Any) -> tuple[list[tuple[Any, ...]], tuple[Any, Any],
+                                                 tuple[Any, Any]]:
+        """The index tensors of :meth:`evaluate_torch`, built once per device.
+
+        Per height, indices into the growing value matrix; the outputs' columns and
+        whether each is negated; each variable's predecessor in its choice and whether
+        it has one (see :attr:`_scan_info`).
+        """
         key = str(device)
         cache = self._torch_cache
         if key not in cache:
@@ -291,27 +294,24 @@ class Circuit:
                 column += len(nodes)
             outputs = (torch.as_tensor(order[self.outputs >> 1], device=device),
                        torch.as_tensor((self.outputs & 1).astype(bool), device=device))
-            cache[key] = (plan, outputs)
-        return cache[key][0]
-
-    def _torch_outputs(self, device: Any) -> tuple[Any, Any]:
-        self._torch_plan(device)
-        return self._torch_cache[str(device)][1]
+            previous, has_previous, _ = self._scan_info
+            scan = (torch.as_tensor(previous, device=device),
+                    torch.as_tensor(has_previous, device=device))
+            cache[key] = (plan, outputs, scan)
+        return cache[key]
 
     @cached_property
     def _torch_cache(self) -> dict[str, Any]:
         return {}
 
-    def _conditional_torch(self, p: torch.Tensor) -> torch.Tensor:
+    def _conditional_torch(self, p: torch.Tensor, scan: tuple[Any, Any]) -> torch.Tensor:
         import torch
 
         if p.shape[-1] == 0:
             return p
-        previous, longest = self._scan()
-        has_previous = torch.as_tensor(previous != np.arange(len(previous)), device=p.device)
-        previous_t = torch.as_tensor(previous, device=p.device)
+        previous_t, has_previous = scan
         before = torch.zeros_like(p)
-        for _ in range(longest):
+        for _ in range(self._scan_info[2]):
             before = torch.where(has_previous, before[:, previous_t] + p[:, previous_t],
                                  torch.zeros_like(p))
         rest = 1.0 - before

@@ -41,7 +41,7 @@ __all__ = [
     "WhyNot",
 ]
 
-# P(evidence) at or below this is 0 (as in Program.query).
+# P(evidence) at or below this is 0: what is left of an exact 0 after rounding.
 IMPOSSIBLE = 1e-15
 # Search states popped before the proof search gives up (the explanation then says so).
 SEARCH_BUDGET = 200_000
@@ -51,7 +51,7 @@ WHY_NOT_DEPTH = 2
 # A sub-goal at least this probable costs the query nothing: it is not among the weakest.
 CERTAIN = 1.0 - 1e-12
 # The separators of the facts' text (records, then fields), as ``FactTable`` writes it.
-_RECORD, _FIELD = "\x1e", "\x1f"
+RECORD, FIELD = "\x1e", "\x1f"
 
 
 @dataclass(frozen=True)
@@ -306,7 +306,7 @@ class Explainer:
         """Everything, for these probabilities; ``facts`` as in :meth:`why_not`."""
         vector, values, probability = self._evaluate(weights)
         proofs, complete = self._proofs(vector, k)
-        influence = self._influence(vector)
+        influence = self._influence(vector, values)
         why_not = (self._why_not(probability, values, vector, facts) if probability < 0.5
                    else None)
         return Explanation(self.query_text, probability, self.evidence, tuple(proofs),
@@ -326,9 +326,7 @@ class Explainer:
         """The parameters, the circuit's outputs and P(query | evidence)."""
         vector = self._parameter_vector(weights)
         values = self.compiled.circuit.evaluate(vector)
-        evidence_probability = float(values[0])
-        if evidence_probability <= IMPOSSIBLE:
-            raise InconsistentEvidenceError("the evidence is inconsistent (its probability is 0)")
+        evidence_probability = evidence_of(values)
         probability = 0.0
         if self.query_output is not None:
             probability = min(1.0, float(values[self.query_output]) / evidence_probability)
@@ -343,24 +341,24 @@ class Explainer:
                   for state in found]
         return proofs, complete
 
-    def _influence(self, vector: np.ndarray) -> tuple[Influence, ...]:
+    def _influence(self, vector: np.ndarray, values: np.ndarray) -> tuple[Influence, ...]:
         if self.query_output is None or not len(vector):
             return ()
-        gradient = self._gradient(vector)
+        gradient = self._gradient(vector, values)
         items = [Influence(parameter.name, float(gradient[i]), float(vector[i]),
                            self._parameter_source(parameter))
                  for i, parameter in enumerate(self.compiled.parameters)]
         items.sort(key=lambda item: (-abs(item.value), item.fact))
         return tuple(items)
 
-    def _gradient(self, vector: np.ndarray) -> np.ndarray:
+    def _gradient(self, vector: np.ndarray, values: np.ndarray) -> np.ndarray:
         """dP(query | evidence)/dp for every parameter: one reverse pass over the circuit.
 
-        With P = A / E (query and evidence outputs), dP = (dA - P dE) / E.
+        With P = A / E (query and evidence outputs), dP = (dA - P dE) / E; ``values``
+        are the circuit's outputs for ``vector``.
         """
         assert self.query_output is not None
         circuit = self.compiled.circuit
-        values = circuit.evaluate(vector)
         evidence = float(values[0])
         adjoints = np.zeros(len(circuit.outputs))
         adjoints[self.query_output] += 1.0 / evidence
@@ -556,12 +554,20 @@ def _possible_facts(facts: str) -> tuple[tuple[str, ...], str]:
     the facts without their probabilities, sorted, and their records.
     """
     kept: dict[str, str] = {}
-    for record in facts.split(_RECORD) if facts else ():
-        atom, _, probability = record.rpartition(_FIELD)
+    for record in facts.split(RECORD) if facts else ():
+        atom, _, probability = record.rpartition(FIELD)
         if atom and float(probability) > 0.0:
             kept[atom] = record
     atoms = tuple(sorted(kept))
-    return atoms, _RECORD.join(kept[atom] for atom in atoms)
+    return atoms, RECORD.join(kept[atom] for atom in atoms)
+
+
+def evidence_of(values: np.ndarray) -> float:
+    """P(evidence): output 0 of a compiled circuit; inconsistent evidence is an error."""
+    evidence = float(values[0])
+    if evidence <= IMPOSSIBLE:
+        raise InconsistentEvidenceError("the evidence is inconsistent (its probability is 0)")
+    return evidence
 
 
 def _keep(found: dict[str, Obstacle], obstacle: Obstacle) -> None:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nesy.errors import (
-    InconsistentEvidenceError,
     InferenceLimitError,
     InputError,
     Location,
@@ -25,7 +24,7 @@ from nesy.errors import (
 )
 
 from ._compile import Compiled, Parameter, compile_ground
-from ._explain import Explainer, Explanation, WhyNot, why_not_atoms
+from ._explain import FIELD, RECORD, Explainer, Explanation, WhyNot, evidence_of, why_not_atoms
 from ._ground import GroundError, GroundProgram, parse_ground
 from ._limits import Limits
 from ._prolog import EncodedTerm, PrologEngine, encode_term, engine
@@ -39,8 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["CompiledQuery", "Program", "QueryLike"]
 
 QueryLike = str | Term
-# P(evidence) at or below this is 0: what is left of an exact 0 after rounding.
-_IMPOSSIBLE = 1e-15
 EvidenceLike = Mapping[Any, bool]
 
 
@@ -57,11 +54,10 @@ class CompiledQuery:
     0.8
     """
 
-    def __init__(self, compiled: Compiled, answers: tuple[str, ...],
-                 other_facts: frozenset[str] = frozenset()) -> None:
+    def __init__(self, compiled: Compiled, other_facts: frozenset[str] = frozenset()) -> None:
         self._compiled = compiled
         self._other_facts = other_facts  # facts of the program that do not affect the answers
-        self.answers = answers
+        self.answers = compiled.answers
         self.parameters: tuple[Parameter, ...] = compiled.parameters
         self._by_name: dict[str, list[int]] = {}
         for i, parameter in enumerate(self.parameters):
@@ -141,9 +137,7 @@ class CompiledQuery:
         return [self._conditioned(row) for row in values]
 
     def _conditioned(self, values: np.ndarray) -> dict[str, float]:
-        evidence = float(values[0])
-        if evidence <= _IMPOSSIBLE:
-            raise InconsistentEvidenceError("the evidence is inconsistent (its probability is 0)")
+        evidence = evidence_of(values)
         return {name: min(1.0, float(v) / evidence)
                 for name, v in zip(self.answers, values[1:], strict=True)}
 
@@ -194,8 +188,7 @@ class Program:
         self.groundings = 0  # how many times this program was grounded and compiled
         self._default_requests: tuple[list[EncodedTerm], tuple[Any, ...]] | None = None
         report = self._engine.call(
-            "nesy_load", self._module,
-            source.encode() if len(source.segments) > 1 else source.text,
+            "nesy_load", self._module, source.encode(),
             [encode_term("/", name, arity) for name, arity in sorted(self.external.items())])
         self._finalizer = weakref.finalize(self, _unload, self._engine, self._module)
         try:
@@ -252,10 +245,9 @@ class Program:
         syntax: list[tuple[Location, str]] = []
         problems: list[tuple[Location, str]] = []
         self._slots: dict[tuple[int, int], float] = {}
-        self._clause_offsets: dict[int, int] = {}
-        self._clause_kinds: dict[int, str] = {}  # "fact" or "rule"
-        self._fact_names: set[str] = set()
-        spans: dict[int, tuple[int, int]] = {}
+        self._clause_kinds: dict[int, str] = {}  # "fact", "rule" or "external"
+        fact_names: set[str] = set()
+        self._spans: dict[int, tuple[int, int]] = {}  # where each clause starts and ends
         self.queries: list[str] = []
         self.evidence: list[tuple[str, bool]] = []
         for line in report.splitlines():
@@ -268,13 +260,12 @@ class Program:
                 clause, start, end, kind = rest.split()
                 self._clause_kinds[int(clause)] = kind
                 if kind != "external":
-                    self._clause_offsets[int(clause)] = int(start)
-                    spans[int(clause)] = (int(start), int(end))
+                    self._spans[int(clause)] = (int(start), int(end))
             elif tag == "S":
                 clause, head, value, *ground_head = rest.split(" ", 3)
                 self._slots[(int(clause), int(head))] = float(value)
                 if ground_head:
-                    self._fact_names.add(ground_head[0])
+                    fact_names.add(ground_head[0])
             elif tag == "Q":
                 self.queries.append(rest.split(" ", 2)[2])
             elif tag == "V":
@@ -282,9 +273,10 @@ class Program:
                 self.evidence.append((atom, value == "1"))
             elif tag == "H":
                 self.structure_hash = rest
+        self._fact_names = frozenset(fact_names)  # the ground heads of probabilistic facts
         rules: dict[int, Rule] = {}
         problems_in_metadata: list[MetadataProblem] = []
-        for segment, segment_spans in self._source.split(spans):
+        for segment, segment_spans in self._source.split(self._spans):
             file_rules, file_problems = read_rules(segment.text, segment.name, segment_spans)
             rules.update(file_rules)
             problems_in_metadata += file_problems
@@ -393,7 +385,7 @@ class Program:
         ground = self._ground(requests, limits, "answer", facts_text)
         query_count = sum(1 for r in requests if r.functor in ("pq", "q"))
         compiled = compile_ground(ground, self._slots, range(1, query_count + 1), deadline)
-        return CompiledQuery(compiled, compiled.answers, frozenset(self._fact_names))
+        return CompiledQuery(compiled, self._fact_names)
 
     def _ground(self, requests: list[EncodedTerm], limits: Limits, mode: str,
                 facts_text: str = "") -> GroundProgram:
@@ -414,8 +406,8 @@ class Program:
         location = None
         if error.offset >= 0:
             location = self._source.location(error.offset)
-        elif error.clause >= 0 and error.clause in self._clause_offsets:
-            location = self._source.location(self._clause_offsets[error.clause])
+        elif error.clause >= 0 and error.clause in self._spans:
+            location = self._source.location(self._spans[error.clause][0])
         if error.kind in ("time", "size", "depth"):
             return InferenceLimitError(error.message, error.kind)
         if error.kind in ("unknown", "input"):
@@ -452,10 +444,9 @@ class Program:
         """
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
             raise InputError(f"k must be a whole number of proofs, not {k!r}", field="k")
-        table = FactTable.of(facts, self.external)
-        explainer = self._cached_explainer(query, evidence, limits, table)
-        return explainer.explain(_used(table.weights(weights, explainer.parameter_names),
-                                       explainer.parameter_names, strict), k, table.text)
+        explainer, used, text = self._explainer_for(query, evidence, weights, limits, facts,
+                                                    strict)
+        return explainer.explain(used, k, text)
 
     def why_not(
         self,
@@ -471,14 +462,25 @@ class Program:
         The ``why_not`` part of :meth:`explain` alone: no proofs, no influence
         (the runner-up of a decision needs only this). ``strict`` as in :meth:`explain`.
         """
-        table = FactTable.of(facts, self.external)
-        explainer = self._cached_explainer(query, evidence, limits, table)
-        return explainer.why_not(_used(table.weights(weights, explainer.parameter_names),
-                                       explainer.parameter_names, strict), table.text)
+        explainer, used, text = self._explainer_for(query, evidence, weights, limits, facts,
+                                                    strict)
+        return explainer.why_not(used, text)
 
     def fact_table(self, facts: FactsLike | None) -> FactTable:
         """The facts of the external predicates, checked and encoded once for many calls."""
         return FactTable.of(facts, self.external)
+
+    def _explainer_for(
+        self, query: QueryLike, evidence: EvidenceLike | None,
+        weights: Mapping[Any, float] | None, limits: Limits | None,
+        facts: FactsLike | FactTable | None, strict: bool,
+    ) -> tuple[Explainer, dict[Any, float] | None, str]:
+        """What :meth:`explain` and :meth:`why_not` share: the cached explainer, the
+        weights it takes (the facts' probabilities, then ``weights``) and the facts' text."""
+        table = FactTable.of(facts, self.external)
+        explainer = self._cached_explainer(query, evidence, limits, table)
+        known = explainer.parameter_names
+        return explainer, _used(table.weights(weights, known), known, strict), table.text
 
     def _cached_explainer(self, query: QueryLike, evidence: EvidenceLike | None,
                           limits: Limits | None, table: FactTable) -> Explainer:
@@ -513,7 +515,7 @@ class Program:
         atoms = why_not_atoms(ground, query_atom)
         compiled = compile_ground(ground, self._slots, [1], deadline, atoms=atoms,
                                   prior_atoms=negated)
-        parameters = CompiledQuery(compiled, compiled.answers, frozenset(self._fact_names))
+        parameters = CompiledQuery(compiled, self._fact_names)
         shown_evidence = tuple(self.evidence) + tuple(
             (_key(atom), value) for atom, value in (evidence or {}).items())
         return Explainer(
@@ -543,7 +545,6 @@ class Program:
 
 
 FactsLike = Mapping[Term, float | None]
-_SEPARATORS = ("\x1e", "\x1f")
 
 
 def _external(external: Mapping[str, int] | None) -> dict[str, int]:
@@ -598,11 +599,11 @@ class FactTable:
             probabilities[name] = float(value)
             fields = [term.functor, *(_fact_field(arg, name) for arg in term.args),
                       repr(float(value))]
-            if any(sep in field for field in fields for sep in _SEPARATORS):
+            if any(sep in field for field in fields for sep in (RECORD, FIELD)):
                 raise InputError(f"{name}: control characters \x1e and \x1f cannot be in a "
                                  "fact", field=f"facts[{name!r}]")
-            records.append("\x1f".join(fields))
-        return cls("\x1e".join(records), tuple(sorted(probabilities)), probabilities)
+            records.append(FIELD.join(fields))
+        return cls(RECORD.join(records), tuple(sorted(probabilities)), probabilities)
 
     def merged(self, other: FactTable) -> FactTable:
         """These facts and ``other``'s; where both have an atom, this table's probability.
@@ -624,13 +625,13 @@ class FactTable:
         added = other.probabilities
         if not self.probabilities.keys().isdisjoint(added):
             # records and probabilities are in the same order (see of)
-            kept = [(name, record) for name, record in zip(added, text.split("\x1e"),
+            kept = [(name, record) for name, record in zip(added, text.split(RECORD),
                                                            strict=True)
                     if name not in self.probabilities]
-            text = "\x1e".join(record for _, record in kept)
+            text = RECORD.join(record for _, record in kept)
             added = {name: added[name] for name, _ in kept}
         probabilities = {**self.probabilities, **added}
-        return FactTable(f"{self.text}\x1e{text}" if text else self.text,
+        return FactTable(f"{self.text}{RECORD}{text}" if text else self.text,
                          tuple(sorted(probabilities)), probabilities)
 
     def weights(self, weights: Mapping[Any, float] | None,

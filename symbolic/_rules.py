@@ -21,6 +21,8 @@ from typing import Any
 
 from nesy.errors import Location
 
+from ._source import Segment
+
 __all__ = ["KEYS", "MetadataProblem", "Rule", "read_rules"]
 
 KEYS = ("id", "text", "source")
@@ -76,20 +78,17 @@ def read_rules(
     >>> rules[1].id, rules[1].text, rules[2].id, rules[2].text
     ('r1', 'a holds when b does', 'f.pl:4', '0.5::b.')
     """
-    lines = text.split("\n")
-    line_starts = [0]
-    for text_line in lines[:-1]:
-        line_starts.append(line_starts[-1] + len(text_line) + 1)
     problems: list[MetadataProblem] = []
-    blocks = _blocks(lines, name, problems)
+    blocks = _blocks(text.split("\n"), name, problems)
     block_ending_at = {block.end_line: block for block in blocks}
     base = PurePath(name).name if not name.startswith("<") else name
 
     rules: dict[int, Rule] = {}
     first_on_line: set[int] = set()
+    segment = Segment(name, text, 0, 1)
     for clause in sorted(spans, key=lambda k: spans[k][0]):
         start, end = spans[clause]
-        line, column = _line_column(line_starts, start)
+        line, column = segment.line_column(start)
         source_text = " ".join(text[start:end].split()) + "." if end > start else ""
         block = None
         first = line not in first_on_line
@@ -114,17 +113,6 @@ def read_rules(
                 Location(name, block.start_line, 1), "metadata-detached",
                 "this %! block is not right above a clause (a blank line or a comment between?)"))
     return rules, problems
-
-
-def _line_column(line_starts: list[int], offset: int) -> tuple[int, int]:
-    low, high = 0, len(line_starts) - 1
-    while low < high:  # the last line start at or before offset
-        middle = (low + high + 1) // 2
-        if line_starts[middle] <= offset:
-            low = middle
-        else:
-            high = middle - 1
-    return low + 1, offset - line_starts[low] + 1
 
 
 def _blocks(lines: list[str], name: str, problems: list[MetadataProblem]) -> list[_Block]:

@@ -40,11 +40,15 @@ class Segment:
             index = self.text.find("\n", index + 1)
         return starts
 
-    def location(self, offset: int) -> Location:
-        """The location of an offset of this file's own text."""
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """The line and column (1-based) of an offset of this file's own text."""
         offset = max(0, min(offset, len(self.text)))
         line = bisect.bisect_right(self.line_starts, offset)
-        return Location(self.name, line, offset - self.line_starts[line - 1] + 1)
+        return line, offset - self.line_starts[line - 1] + 1
+
+    def location(self, offset: int) -> Location:
+        """The location of an offset of this file's own text."""
+        return Location(self.name, *self.line_column(offset))
 
 
 @dataclass(frozen=True)
@@ -133,8 +137,11 @@ class SourceText:
             per_file[index][key] = (start - base, end - base)
         return list(zip(self.segments, per_file, strict=True))
 
-    def encode(self) -> EncodedTerm:
-        """The files as the Prolog readers take them: ``segments([segment(Start, Line, Text)])``."""
+    def encode(self) -> EncodedTerm | str:
+        """The files as the Prolog readers take them (``source_segments/2``): one file's
+        text as it is, several as ``segments([segment(Start, Line, Text), ...])``."""
+        if len(self.segments) == 1:
+            return self.text
         return encode_term("segments", [encode_term("segment", s.start, s.line, s.text)
                                         for s in self.segments])
 

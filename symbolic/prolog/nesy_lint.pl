@@ -594,15 +594,10 @@ head_safety(Heads, Body, Ann, T, Pos, Names, Singletons, Errors) :-
         vars_not_in(PVars, BodyVars, Unbound0),
         vars_not_in(Unbound0, Free, Unbound),
         append(Free, Unbound, Errors),
-        forall(member(V, Free),
-               ( var_offset(T, Pos, V, Offset), var_name(Names, V, Name),
-                 add(Offset, error, 'unsafe-head',
-                     'head variable ~w does not occur in the body: the instances of a probabilistic clause must be ground',
-                     [Name]) )),
-        forall(member(V, Unbound),
-               ( var_offset(T, Pos, V, Offset), var_name(Names, V, Name),
-                 add(Offset, error, probability,
-                     'the probability variable ~w is not bound by the body', [Name]) ))
+        report_vars(Free, T, Pos, Names, 'unsafe-head',
+                    'head variable ~w does not occur in the body: the instances of a probabilistic clause must be ground'),
+        report_vars(Unbound, T, Pos, Names, probability,
+                    'the probability variable ~w is not bound by the body')
     ;   Body == true
     ->  Errors = []
     ;   Errors = [],
@@ -618,6 +613,13 @@ head_safety(Heads, Body, Ann, T, Pos, Names, Singletons, Errors) :-
 var_name(Names, V, Name) :-
     member(Name=W, Names), W == V, !.
 var_name(_, _, '_').
+
+%   An error of Code at each of Vars, where it occurs in T (read at Pos);
+%   Format takes the variable's name.
+report_vars(Vars, T, Pos, Names, Code, Format) :-
+    forall(member(V, Vars),
+           ( var_offset(T, Pos, V, Offset), var_name(Names, V, Name),
+             add(Offset, error, Code, Format, [Name]) )).
 
 singletons(Singletons, T, Pos, Skip) :-
     forall(( member(Name=V, Singletons),
@@ -709,21 +711,16 @@ negation_safety(G, PG, O, Ns, B0) :-
     term_variables(O, OVars),
     vars_in(GVars, OVars, Global),
     vars_not_in(Global, B0, Unsafe),
-    forall(member(V, Unsafe),
-           ( var_offset(G, PG, V, Offset), var_name(Ns, V, Name),
-             add(Offset, error, 'unsafe-negation',
-                 'variable ~w may be unbound when the negation is called: bind it by a positive goal before the \\+',
-                 [Name]) )),
+    report_vars(Unsafe, G, PG, Ns, 'unsafe-negation',
+                'variable ~w may be unbound when the negation is called: bind it by a positive goal before the \\+'),
     append(Unsafe, B0, B1),
     safe(G, PG, O, Ns, B1, _).
 
 arithmetic_safety(E, PE, Ns, B0) :-
     term_variables(E, Vars),
-    forall(( member(V, Vars), \+ var_in(V, B0) ),
-           ( var_offset(E, PE, V, Offset), var_name(Ns, V, Name),
-             add(Offset, error, 'unsafe-arithmetic',
-                 'variable ~w in arithmetic is not bound by the head or an earlier goal',
-                 [Name]) )).
+    vars_not_in(Vars, B0, Unbound),
+    report_vars(Unbound, E, PE, Ns, 'unsafe-arithmetic',
+                'variable ~w in arithmetic is not bound by the head or an earlier goal').
 
 %   An expression that SWI-Prolog cannot evaluate is a type error when it runs.
 evaluable(E, P, Names) :-
