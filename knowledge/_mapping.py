@@ -224,8 +224,11 @@ class KnowledgeMapping:
     confidence: str | None = None
     construct: str | None = None
     entities: tuple[str, ...] | str = ()
-    _by_property: dict[str, list[PredicateMap]] = field(default_factory=dict, repr=False)
-    _by_class: dict[str, list[PredicateMap]] = field(default_factory=dict, repr=False)
+    # indexes of ``predicates``, built by __post_init__ (not parameters: ``replace`` rebuilds them)
+    _by_property: dict[str, list[PredicateMap]] = field(default_factory=dict, init=False,
+                                                         repr=False, compare=False)
+    _by_class: dict[str, list[PredicateMap]] = field(default_factory=dict, init=False,
+                                                      repr=False, compare=False)
 
     def __post_init__(self) -> None:
         arities: dict[str, int] = {}
@@ -384,23 +387,19 @@ class KnowledgeMapping:
         key = (quad.subject, quad.predicate, quad.object)
         if key in seen:
             return
-        predicate = quad.predicate.value
-        if predicate == _TYPE.value and isinstance(quad.object, ox.NamedNode):
-            entries = self._by_class.get(quad.object.value, ())
-            args: list[tuple[Value, ...]] = [(self.table.atom(quad.subject),)
-                                             for _ in entries]
-        else:
-            entries = self._by_property.get(predicate, ())
-            args = [(self.table.atom(quad.subject), self.table.value(quad.object))
-                    for _ in entries]
+        typed = quad.predicate == _TYPE and isinstance(quad.object, ox.NamedNode)
+        entries = (self._by_class.get(quad.object.value, ()) if typed
+                   else self._by_property.get(quad.predicate.value, ()))
         if not entries:
             return
+        args: tuple[Value, ...] = ((self.table.atom(quad.subject),) if typed else
+                                   (self.table.atom(quad.subject), self.table.value(quad.object)))
         seen.add(key)
         probability = confidences.get(key)
         triple = (str(quad.subject), str(quad.predicate), str(quad.object))
         graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
-        for entry, values in zip(entries, args, strict=True):
-            facts.append(KnowledgeFact(entry.predicate, values, probability, triple, graph))
+        for entry in entries:
+            facts.append(KnowledgeFact(entry.predicate, args, probability, triple, graph))
 
 
 def _entities(value: Any, table: AtomTable, construct: Any,

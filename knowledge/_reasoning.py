@@ -137,10 +137,13 @@ def rdfs_closure(kg: KnowledgeGraph, same_as: bool = False,
         values["values_of_p"] = ("{ ?s ?p ?o } UNION { ?p2 rdfs:subPropertyOf ?p . "
                                  "?s ?p2 ?o }")
     for _ in range(2 if same_as else 1):  # sameAs copies can feed the RDFS rules again
+        subclasses_read = False
         for name, update in rules:
-            if restricted and "%(c_values)s" in update:
-                # the classes whose instances are instances of a class the rules see
+            if restricted and "%(c_values)s" in update and not subclasses_read:
+                # the classes whose instances are instances of a class the rules see: read
+                # once the hierarchy is closed (rdfs11); domain and range add no subclasses
                 values["c_values"] = _values("c", _subclasses(kg, class_set))
+                subclasses_read = True
             try:
                 kg.update(_PREFIXES + update % values)
             except KnowledgeError as exc:

@@ -169,6 +169,21 @@ class Constraint:
         raise NotImplementedError
 
 
+class _ValueTest(Constraint):
+    """A constraint that tests each value node on its own: one result a value it rejects."""
+
+    __slots__ = ()
+
+    def accepts(self, v: Node) -> bool:
+        raise NotImplementedError
+
+    def evaluate(self, shape: Shape, focus: Node, values: Collection[Node],
+                 data: RecordIndex, out: list[Hit]) -> None:
+        for v in values:
+            if not self.accepts(v):
+                out.append(Hit(shape, self, focus, v, shape.path))
+
+
 class _MinCount(Constraint):
     __slots__ = ("count",)
 
@@ -229,17 +244,14 @@ def _has_datatype(v: Node, rule: Node) -> bool:
     return python_type is None or isinstance(v.value, python_type)
 
 
-class _Datatype(Constraint):
+class _Datatype(_ValueTest):
     __slots__ = ("datatype",)
 
     def __init__(self, datatype: Node) -> None:
         self.datatype = datatype
 
-    def evaluate(self, shape: Shape, focus: Node, values: Collection[Node],
-                 data: RecordIndex, out: list[Hit]) -> None:
-        for v in values:
-            if not _has_datatype(v, self.datatype):
-                out.append(Hit(shape, self, focus, v, shape.path))
+    def accepts(self, v: Node) -> bool:
+        return _has_datatype(v, self.datatype)
 
     def default_message(self, hit: Hit, text: Text) -> str:
         return f"Value is not Literal with datatype {text.shapes(self.datatype)}"
@@ -252,19 +264,16 @@ _KINDS: dict[type, frozenset[Node]] = {
 }
 
 
-class _NodeKind(Constraint):
+class _NodeKind(_ValueTest):
     __slots__ = ("kind",)
 
     def __init__(self, kind: Node) -> None:
         self.kind = kind
 
-    def evaluate(self, shape: Shape, focus: Node, values: Collection[Node],
-                 data: RecordIndex, out: list[Hit]) -> None:
-        for v in values:
-            kinds = _KINDS[BNode] if isinstance(v, BNode) else \
-                _KINDS[Literal] if isinstance(v, Literal) else _KINDS[URIRef]
-            if self.kind not in kinds:
-                out.append(Hit(shape, self, focus, v, shape.path))
+    def accepts(self, v: Node) -> bool:
+        kinds = _KINDS[BNode] if isinstance(v, BNode) else \
+            _KINDS[Literal] if isinstance(v, Literal) else _KINDS[URIRef]
+        return self.kind in kinds
 
     def default_message(self, hit: Hit, text: Text) -> str:
         return f"Value is not of Node Kind {text.shapes(self.kind)}"
@@ -344,7 +353,7 @@ def _string(v: Node) -> str:
     return str(v)
 
 
-class _Length(Constraint):
+class _Length(_ValueTest):
     __slots__ = ("length", "literal", "minimum")
 
     def __init__(self, literal: Literal, minimum: bool) -> None:
@@ -352,16 +361,11 @@ class _Length(Constraint):
         self.length: int = literal.value
         self.minimum = minimum
 
-    def evaluate(self, shape: Shape, focus: Node, values: Collection[Node],
-                 data: RecordIndex, out: list[Hit]) -> None:
-        for v in values:
-            if self.minimum:
-                ok = self.length == 0 or (not isinstance(v, BNode)
-                                          and len(_string(v)) >= self.length)
-            else:
-                ok = not isinstance(v, BNode) and len(_string(v)) <= self.length
-            if not ok:
-                out.append(Hit(shape, self, focus, v, shape.path))
+    def accepts(self, v: Node) -> bool:
+        if self.minimum:
+            return self.length == 0 or (not isinstance(v, BNode)
+                                        and len(_string(v)) >= self.length)
+        return not isinstance(v, BNode) and len(_string(v)) <= self.length
 
     def default_message(self, hit: Hit, text: Text) -> str:
         operator = ">=" if self.minimum else "<="
@@ -388,22 +392,18 @@ class _Pattern(Constraint):
         return f"Value does not match every pattern in ('{patterns}')"
 
 
-class _LanguageIn(Constraint):
+class _LanguageIn(_ValueTest):
     __slots__ = ("languages", "node")
 
     def __init__(self, node: Node, languages: set[str]) -> None:
         self.node = node
         self.languages = languages
 
-    def evaluate(self, shape: Shape, focus: Node, values: Collection[Node],
-                 data: RecordIndex, out: list[Hit]) -> None:
-        for v in values:
-            language = v.language if isinstance(v, Literal) else None
-            ok = bool(language) and ("*" in self.languages
-                                     or str(language).lower() in self.languages
-                                     or str(language).split("-")[0].lower() in self.languages)
-            if not ok:
-                out.append(Hit(shape, self, focus, v, shape.path))
+    def accepts(self, v: Node) -> bool:
+        language = v.language if isinstance(v, Literal) else None
+        return bool(language) and ("*" in self.languages
+                                   or str(language).lower() in self.languages
+                                   or str(language).split("-")[0].lower() in self.languages)
 
     def default_message(self, hit: Hit, text: Text) -> str:
         return f"String language is not in {text.shapes(self.node)}"
@@ -427,42 +427,35 @@ class _UniqueLang(Constraint):
         return "More than one String shares the same Language"
 
 
-class _In(Constraint):
-    __slots__ = ("member_set", "members")
+class _In(_ValueTest):
+    __slots__ = ("members",)
 
     def __init__(self, members: list[Node]) -> None:
-        self.members = members
-        self.member_set = frozenset(members)
+        self.members = frozenset(members)  # the set pyshacl prints, built in the same order
 
-    def evaluate(self, shape: Shape, focus: Node, values: Collection[Node],
-                 data: RecordIndex, out: list[Hit]) -> None:
-        for v in values:
-            if v not in self.member_set:
-                out.append(Hit(shape, self, focus, v, shape.path))
+    def accepts(self, v: Node) -> bool:
+        return v in self.members
 
     def default_message(self, hit: Hit, text: Text) -> str:
-        members: set[Node] = set()
-        for member in self.members:  # the set pyshacl prints, built in the same order
-            members.add(member)
         assert hit.value is not None
         return (f"Value {text.data(hit.value)} not in list "
-                f"{[text.shapes(member) for member in members]}")
+                f"{[text.shapes(member) for member in self.members]}")
 
 
 class _HasValue(Constraint):
     __slots__ = ("values",)
 
     def __init__(self, values: list[Node]) -> None:
-        self.values = values
+        self.values = set(values)  # in the order pyshacl reports and prints them
 
     def evaluate(self, shape: Shape, focus: Node, values: Collection[Node],
                  data: RecordIndex, out: list[Hit]) -> None:
-        for wanted in set(self.values):
+        for wanted in self.values:
             if not any(v == wanted for v in values):
                 out.append(Hit(shape, self, focus, None, shape.path))
 
     def default_message(self, hit: Hit, text: Text) -> str:
-        wanted = [text.shapes(v) for v in set(self.values)]
+        wanted = [text.shapes(v) for v in self.values]
         if hit.shape.path is not None:
             return (f"Node {text.data(hit.focus)}->{text.shapes(hit.shape.path)} does not "
                     f"contain a value in the set: {wanted}")

@@ -37,7 +37,8 @@ def torch_settings(n_threads: int, seed: int | None = None) -> Iterator[None]:
     """Run torch on ``n_threads`` threads, deterministically, restoring the global state after.
 
     With a ``seed``, the global torch generator is forked and seeded, so module initialisation
-    is reproducible and the caller's random stream is untouched.
+    is reproducible and the caller's random stream is untouched; without one (inference, which
+    draws no random numbers) it is not forked.
     """
     threads = torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
@@ -45,7 +46,7 @@ def torch_settings(n_threads: int, seed: int | None = None) -> Iterator[None]:
     torch.set_num_threads(n_threads)
     torch.use_deterministic_algorithms(True)
     try:
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[], enabled=seed is not None):
             if seed is not None:
                 torch.manual_seed(seed)
             yield

@@ -68,20 +68,25 @@ class NeuralFacts:
         }
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as its Python value; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _is_label(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
 def _label(value: Any, where: str) -> Label:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    value = _plain(value)
+    if not _is_label(value):
         raise InputError(f"a label is a string or an integer, got {value!r}", field=where)
     return value
 
 
 def _default_label(value: Any) -> Label:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        return value
-    return str(value)
+    value = _plain(value)
+    return value if _is_label(value) else str(value)
 
 
 class NeuralPredicate:

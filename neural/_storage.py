@@ -51,8 +51,7 @@ __all__ = [
 
 FORMAT = 1
 _KINDS: dict[str, type[MLPClassifier] | type[CNNClassifier]] = {
-    "mlp": MLPClassifier,
-    "cnn": CNNClassifier,
+    cls.kind: cls for cls in (MLPClassifier, CNNClassifier)
 }
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -275,16 +274,12 @@ def save_model(
         libraries=_libraries(),
     )
     tensors = {
-        "module": {
-            key.removeprefix("module."): torch.from_numpy(np.array(value))
+        part: {
+            key.removeprefix(f"{part}."): torch.from_numpy(np.array(value))
             for key, value in arrays.items()
-            if key.startswith("module.")
-        },
-        "calibration": {
-            key.removeprefix("calibration."): torch.from_numpy(np.array(value))
-            for key, value in arrays.items()
-            if key.startswith("calibration.")
-        },
+            if key.startswith(f"{part}.")
+        }
+        for part in ("module", "calibration")
     }
     weights_path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
@@ -360,8 +355,7 @@ def load_model(folder: str | os.PathLike[str], name: str) -> Any:
             calibrated = CalibratedModel(base, method=method.method)
             calibrated.calibrator_ = method.from_state(meta.calibration, calibration_state)
             calibrated.classes_ = base.classes_
-            calibrated.input_shape_ = base.input_shape_
-            calibrated.n_features_in_ = base.n_features_in_
+            calibrated._copy_shape()
             model = calibrated
     except (KeyError, TypeError, ValueError, RuntimeError, InputError) as exc:
         raise InputError(

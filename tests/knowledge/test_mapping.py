@@ -3,6 +3,7 @@ confidences, the hops radius, provenance; bad mappings and atoms."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import tomllib
@@ -404,6 +405,15 @@ def test_a_predicate_mapped_with_two_arities_is_a_knowledge_error() -> None:
                                  PredicateMap("risk", EX + "Risk", "class")))
 
 
+
+def test_a_mapping_copied_with_replace_gives_each_fact_once() -> None:
+    kg = KnowledgeGraph()
+    kg.load_string(PREFIXES + "ex:ann a ex:Smoker ; ex:age 52 .")
+    mapping = bundle_mapping()
+    wider = dataclasses.replace(mapping, hops=3)
+    expected = [("age", ("ann", 52)), ("smoker", ("ann",))]
+    for each in (wider, mapping):
+        assert sorted((f.predicate, f.args) for f in each.facts(kg, ["ann"])) == expected
 @pytest.mark.parametrize(("changes", "message"), [
     ({"predicates": {"age": {"property": "ex:age", "arity": 1}}},
      "age: a property maps to arity 2, not 1"),
