@@ -44,7 +44,7 @@ import numpy as np
 from nesy.errors import InputError, NesyError
 
 from ._bundle import Bundle
-from ._decision import Decision
+from ._decision import ABSTAIN, Decision
 
 if TYPE_CHECKING:
     from ._engine import Engine
@@ -53,8 +53,6 @@ __all__ = ["ABSTAIN", "CASE_FORMATS", "BatchCase", "CaseOutcome", "CaseProblem",
            "ConfusionMatrix", "confusion_matrix", "decide_each", "read_cases",
            "write_cases_csv"]
 
-#: The name of a referral (the engine abstained) among expected and decided labels.
-ABSTAIN = "abstain"
 #: The formats of case files, by name.
 CASE_FORMATS = ("jsonl", "csv")
 _IN_BATCH = re.compile(r"^cases\[(?P<index>\d+)\](?:\.(?P<field>.*))?$")

@@ -119,6 +119,11 @@ class NetworkSpec:
     model: Path
     domain: tuple[str, ...] | None
 
+    @property
+    def metadata(self) -> Path:
+        """The model's ``.json`` beside its weights: there once the network is trained."""
+        return self.model.with_suffix(".json")
+
 
 @dataclass(frozen=True)
 class RecordField:
@@ -126,6 +131,11 @@ class RecordField:
     type: str
     predicate: str
     required: bool = True
+
+    @property
+    def arity(self) -> int:
+        """The arity of its external predicate: ``p(case)`` for a bool, else ``p(case, V)``."""
+        return 1 if self.type == "bool" else 2
 
 
 @dataclass(frozen=True)
@@ -147,10 +157,14 @@ class Bundle:
     train_script: Path | None
 
     @classmethod
-    def read(cls, path: str | Path) -> Bundle:
-        """Read ``bundle.toml`` of a bundle folder; a :class:`BundleError` names the entry."""
+    def read(cls, path: str | Path, places: TomlPlaces | None = None) -> Bundle:
+        """Read ``bundle.toml`` of a bundle folder; a :class:`BundleError` names the entry.
+
+        ``places`` is its text as :meth:`places` read it, when the caller has it already.
+        """
         root = Path(path)
-        places = cls.places(root)
+        if places is None:
+            places = cls.places(root)
         try:
             config = tomllib.loads(places.text)
         except tomllib.TOMLDecodeError as exc:
@@ -217,7 +231,11 @@ class Bundle:
 
     def record_predicates(self) -> dict[str, int]:
         """The external predicates of the record fields: ``{name: arity}`` (bool: 1, else 2)."""
-        return {spec.predicate: 1 if spec.type == "bool" else 2 for spec in self.record.values()}
+        return {spec.predicate: spec.arity for spec in self.record.values()}
+
+    def untrained(self) -> list[NetworkSpec]:
+        """The networks whose models are missing (``train.py`` makes them)."""
+        return [spec for spec in self.networks.values() if not spec.metadata.is_file()]
 
     def rules_text(self) -> str:
         """The rule files, one after the other (each starts on a fresh line)."""

@@ -149,7 +149,7 @@ class _BundleCheck:
         self.problem: Diagnostic | None = None
         try:
             self.places: TomlPlaces | None = Bundle.places(root)
-            self.bundle = Bundle.read(root)
+            self.bundle = Bundle.read(root, self.places)
         except BundleError as exc:
             self.places = None
             self.problem = _bundle_diagnostic(exc, root)
@@ -209,9 +209,8 @@ def _external(bundle: Bundle, places: TomlPlaces, diagnostics: list[Diagnostic]
     external: dict[str, int] = {}
     origins: dict[str, Location] = {}
     for name, spec in bundle.record.items():
-        arity = 1 if spec.type == "bool" else 2
-        external[spec.predicate] = arity
-        origins[f"{spec.predicate}/{arity}"] = places.at("record", name, "predicate",
+        external[spec.predicate] = spec.arity
+        origins[f"{spec.predicate}/{spec.arity}"] = places.at("record", name, "predicate",
                                                          value=spec.predicate)
     if bundle.knowledge is None:
         return external, origins

@@ -10,10 +10,12 @@ from symbolic import Explanation, WhyNot
 
 from ._bundle import DecisionConfig
 
-__all__ = ["SCHEMA", "Decision", "GroundedFact", "decide_label"]
+__all__ = ["ABSTAIN", "SCHEMA", "Decision", "GroundedFact", "decide_label"]
 
 #: The version of the decision JSON (README: "Decision JSON").
 SCHEMA = "nesy.decision/1"
+#: The name of a referral (the engine abstained) among expected and decided labels.
+ABSTAIN = "abstain"
 
 
 @dataclass(frozen=True)

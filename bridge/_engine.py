@@ -67,8 +67,7 @@ class Engine:
             from knowledge import ShapeValidator
 
             self.shapes = ShapeValidator(bundle.shapes)
-        external = {spec.predicate: 1 if spec.type == "bool" else 2
-                    for spec in bundle.record.values()}
+        external = bundle.record_predicates()
         if self.mapping is not None:
             for predicate, arity in self.mapping.arities().items():
                 if external.get(predicate, arity) != arity:
@@ -83,6 +82,7 @@ class Engine:
         self._shared = _Shared.of(self.program, map(_knowledge_fact, self.mapping.shared_facts(
             self.kg)) if self.mapping is not None else ())
         self.queries = [f"{bundle.decision.query}({label})" for label in bundle.decision.labels]
+        self._query = dict(zip(bundle.decision.labels, self.queries, strict=True))  # by label
         self.networks = self._load_networks(train)
         self.audit_log = Path(audit_log) if audit_log else bundle.audit_log
         if self.audit_log is not None:
@@ -106,15 +106,13 @@ class Engine:
             return {}
         from neural import NeuralPredicate, load_model
 
-        missing = [spec for spec in self.bundle.networks.values()
-                   if not spec.model.with_suffix(".json").is_file()]
-        if missing and train:
+        if train and self.bundle.untrained():
             self.train()
         networks = {}
         for name, spec in self.bundle.networks.items():
-            if not spec.model.with_suffix(".json").is_file():
+            if not spec.metadata.is_file():
                 raise BundleError(f"the model of network {name} is missing: "
-                                  f"{spec.model.with_suffix('.json')} (run nesy train)")
+                                  f"{spec.metadata} (run nesy train)")
             model = load_model(spec.model.parent, spec.model.name)
             networks[name] = NeuralPredicate(name, model, domain=list(spec.domain)
                                              if spec.domain else None)
@@ -296,11 +294,10 @@ class Engine:
                     knowledge: Mapping[Any, float | None] | None = None
                     ) -> dict[str, float]:
         """The probabilities of any queries of the rules, given as in :meth:`decide_given`."""
-        checked, (neural, _) = self._given(record, inputs, knowledge, "given")
+        checked, neural = self._given(record, inputs, knowledge, "given")
         table = self._fact_table(checked)
         compiled = self.program.compile(list(queries), facts=table)
-        weights = {parameter.name: self._neural_weight(parameter, neural)
-                   for parameter in compiled.parameters if parameter.net is not None}
+        weights, _ = self._neural_weights(self._neural_parameters(compiled.parameters), neural)
         return compiled.evaluate(table.weights(weights, compiled.names))
 
     def explain_given(self, query: str, record: Mapping[str, Any],
@@ -312,17 +309,14 @@ class Engine:
         is not the decision (``sum_is(prime)`` beside the digits' sum); the leaves name
         their sources as a decision's do: a graph fact its triple, a network its class.
         """
-        checked, (neural, neural_sources) = self._given(record, inputs, knowledge, "given")
+        checked, neural = self._given(record, inputs, knowledge, "given")
         table = self._fact_table(checked)
         compiled = self.program.compile([query], facts=table)
-        sources = dict(checked.sources)
-        weights = {}
-        for parameter in compiled.parameters:
-            if parameter.net is not None:
-                weights[parameter.name] = self._neural_weight(parameter, neural)
-                sources[parameter.name] = neural_sources[self._neural_key(parameter)]
+        weights, sources = self._neural_weights(self._neural_parameters(compiled.parameters),
+                                                neural)
         return _with_sources(self.program.explain(query, k=self.k, facts=table,
-                                                  weights=weights, strict=False), sources)
+                                                  weights=weights, strict=False),
+                             {**checked.sources, **sources})
 
     def _given(self, record: Mapping[str, Any], inputs: Mapping[str, Mapping[str, float]],
                knowledge: Mapping[Any, float | None] | None, case_id: str
@@ -481,9 +475,8 @@ class Engine:
                 for label, probability in neural_facts.probabilities.items():
                     key = _neural_key(spec.network, name, str(label))
                     results[i][0][key] = float(probability)
-                    results[i][1][key] = {
-                        "kind": "neural", "model": spec.network, "version": network.version,
-                        "input": f"{checked[i].id}/{name}", "class": str(label)}
+                    results[i][1][key] = _neural_source(spec.network, network.version,
+                                                        checked[i].id, name, str(label))
         return results
 
     def _given_neural(self, case_id: str, inputs: Mapping[str, Mapping[str, float]]
@@ -514,9 +507,8 @@ class Engine:
                                      field=f"inputs.{name}.{label}")
                 key = _neural_key(spec.network, name, label)
                 weights[key] = float(value)
-                sources[key] = {"kind": "neural", "model": spec.network,
-                                "version": network.version, "input": f"{case_id}/{name}",
-                                "class": label, "given": True}
+                sources[key] = {**_neural_source(spec.network, network.version, case_id, name,
+                                                 label), "given": True}
         return weights, sources
 
     # -- reasoning
@@ -532,24 +524,22 @@ class Engine:
         for i, table in enumerate(tables):
             groups.setdefault(table.structure, []).append(i)
         weights: list[dict[str, float]] = [{} for _ in checked]
-        sources: list[dict[str, dict[str, Any]]] = [dict(case.sources) for case in checked]
+        sources: list[dict[str, dict[str, Any]]] = [{} for _ in checked]
         by_label: list[dict[str, float]] = [{} for _ in checked]
         for members in groups.values():
             # grounding and compiling: once per structure, a cache look-up afterwards
             compiled = self.program.compile(self.queries, facts=tables[members[0]])
             grounding += time.perf_counter() - start
             start = time.perf_counter()
+            parameters = self._neural_parameters(compiled.parameters)
             for i in members:
-                for parameter in compiled.parameters:
-                    if parameter.net is not None:
-                        weights[i][parameter.name] = self._neural_weight(parameter,
-                                                                         neural[i][0])
-                        sources[i][parameter.name] = neural[i][1][self._neural_key(parameter)]
+                weights[i], found = self._neural_weights(parameters, neural[i])
+                sources[i] = {**checked[i].sources, **found}
             values = compiled.evaluate_many([tables[i].weights(weights[i], compiled.names)
                                              for i in members])
             for i, row in zip(members, values, strict=True):
-                by_label[i] = {label: row.get(query, 0.0) for label, query in
-                               zip(self.bundle.decision.labels, self.queries, strict=True)}
+                by_label[i] = {label: row.get(query, 0.0)
+                               for label, query in self._query.items()}
             inference += time.perf_counter() - start
             start = time.perf_counter()
         count = max(1, len(checked))
@@ -564,22 +554,23 @@ class Engine:
                    timing: dict[str, float], audit: bool = True) -> Decision:
         decided, probability, abstained = decide_label(self.bundle.decision, by_label)
         start = time.perf_counter()
-        query = self.bundle.decision.query
         explanation = _with_sources(
-            self.program.explain(f"{query}({decided})", k=self.k, facts=table,
+            self.program.explain(self._query[decided], k=self.k, facts=table,
                                  weights=weights, strict=False), sources)
-        ranked = sorted(self.bundle.decision.labels, key=lambda label: -by_label[label])
-        runner_up = next((label for label in ranked if label != decided), None)
+        # the most probable other label, the first in the bundle's order on a tie
+        runner_up = max((label for label in self.bundle.decision.labels if label != decided),
+                        key=by_label.__getitem__, default=None)
         why_not = None
         if runner_up is not None:
-            why_not = self.program.why_not(f"{query}({runner_up})", facts=table,
+            why_not = self.program.why_not(self._query[runner_up], facts=table,
                                            weights=weights, strict=False)
         explain_ms = (time.perf_counter() - start) * 1000
-        grounded = tuple(GroundedFact(format_term(term), 1.0 if p is None else p,
-                                      sources.get(format_term(term), {"kind": "case"}))
-                         for term, p in case.facts.items())
+        names = [format_term(term) for term in case.facts]
+        grounded = tuple(GroundedFact(name, 1.0 if p is None else p,
+                                      sources.get(name, {"kind": "case"}))
+                         for name, p in zip(names, case.facts.values(), strict=True))
         if case.shared:
-            own = {fact.fact for fact in grounded}
+            own = set(names)
             grounded += tuple(fact for fact in self._shared.facts if fact.fact not in own)
         grounded += tuple(GroundedFact(name, weights[name], sources[name]) for name in weights)
         decision = Decision(
@@ -593,12 +584,30 @@ class Engine:
             self._audit(decision)
         return decision
 
-    def _neural_weight(self, parameter: Parameter, neural: Mapping[str, float]) -> float:
-        key = self._neural_key(parameter)
-        if key not in neural:
-            raise BundleError(f"the rules' neural predicate {parameter.name} reads no input "
-                              "of the bundle")
-        return neural[key]
+    def _neural_parameters(self, parameters: Iterable[Parameter]) -> list[tuple[str, str]]:
+        """The neural ones of a circuit's parameters: (name, which network output weighs it).
+
+        Worked out once per circuit of a batch, then looked up for each of its cases.
+        """
+        return [(parameter.name, self._neural_key(parameter)) for parameter in parameters
+                if parameter.net is not None]
+
+    @staticmethod
+    def _neural_weights(parameters: Sequence[tuple[str, str]],
+                        neural: tuple[dict[str, float], dict[str, dict[str, Any]]]
+                        ) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+        """The weights and sources of a case's neural parameters (:meth:`_neural_parameters`)
+        from its networks' outputs (:meth:`_neural`, :meth:`_given_neural`)."""
+        outputs, provenance = neural
+        weights: dict[str, float] = {}
+        sources: dict[str, dict[str, Any]] = {}
+        for name, key in parameters:
+            if key not in outputs:
+                raise BundleError(f"the rules' neural predicate {name} reads no input "
+                                  "of the bundle")
+            weights[name] = outputs[key]
+            sources[name] = provenance[key]
+        return weights, sources
 
     def _neural_key(self, parameter: Parameter) -> str:
         """Which network output weighs a neural parameter: network, input, class."""
@@ -715,6 +724,13 @@ def _knowledge_fact(fact: Any) -> tuple[Term, float | None, dict[str, Any]]:
 
 def _neural_key(network: str, read: str, label: str) -> str:
     return f"{network}\x00{read}\x00{label}"
+
+
+def _neural_source(network: str, version: str, case_id: str, read: str,
+                   label: str) -> dict[str, Any]:
+    """Where a network output comes from: the model and version, the case's input, the class."""
+    return {"kind": "neural", "model": network, "version": version,
+            "input": f"{case_id}/{read}", "class": label}
 
 
 def _known(given: Iterable[str], known: Mapping[str, Any], what: str, prefix: str) -> None:

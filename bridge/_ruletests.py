@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 from nesy.errors import Location, NesyError
 
 from ._bundle import Bundle, BundleError
+from ._decision import ABSTAIN
 
 if TYPE_CHECKING:
     from ._engine import Engine
 
 __all__ = ["RuleTest", "RuleTestResult", "read_rule_tests", "run_rule_tests"]
 
-ABSTAIN = "abstain"
 _KEYS = {"name", "record", "inputs", "knowledge", "expect", "probability"}
 _TEST_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*test[ \t]*\]\]", re.MULTILINE)
 

@@ -231,8 +231,7 @@ class RuleWorkspace:
             for r in results))
 
     def _ensure_models(self) -> None:
-        if any(not spec.model.with_suffix(".json").is_file()
-               for spec in self.bundle.networks.values()):
+        if self.bundle.untrained():
             from ._engine import train_bundle
 
             train_bundle(self.bundle)

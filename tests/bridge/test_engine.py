@@ -416,16 +416,22 @@ expect = "watch"
 """
 
 
-def test_nesy_test_runs_the_rule_tests(bundle: Path, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def with_rule_tests(bundle: Path, tmp_path: Path, name: str, text: str) -> Path:
+    """A copy of the bundle with ``text`` as its rule-test file ``tests/<name>``."""
     import shutil
-
-    from apps.cli import main
 
     copy = tmp_path / "bundle"
     shutil.copytree(bundle, copy)
     (copy / "tests").mkdir()
-    (copy / "tests" / "rules.toml").write_text(RULE_TESTS)
+    (copy / "tests" / name).write_text(text)
+    return copy
+
+
+def test_nesy_test_runs_the_rule_tests(bundle: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from apps.cli import main
+
+    copy = with_rule_tests(bundle, tmp_path, "rules.toml", RULE_TESTS)
     assert main(["test", str(copy)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("rules.toml:3: PASS a certain high-risk scan in a smoker is "
@@ -452,14 +458,9 @@ def test_nesy_test_runs_the_rule_tests(bundle: Path, tmp_path: Path,
 def test_bad_rule_test_files_are_one_line_errors(bundle: Path, tmp_path: Path, text: str,
                                                  message: str,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    import shutil
-
     from apps.cli import main
 
-    copy = tmp_path / "bundle"
-    shutil.copytree(bundle, copy)
-    (copy / "tests").mkdir()
-    (copy / "tests" / "bad.toml").write_text(text)
+    copy = with_rule_tests(bundle, tmp_path, "bad.toml", text)
     assert main(["test", str(copy)]) == 2
     err = capsys.readouterr().err
     assert message in err and "bad.toml" in err and len(err.strip().splitlines()) == 1
