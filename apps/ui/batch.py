@@ -44,7 +44,7 @@ _EXAMPLE = Path("cases") / "heldout.jsonl"
 
 def main() -> None:
     st.title("Batch")
-    bundle = Bundle.read(_shared.bundle_path())
+    bundle = _shared.bundle()
     st.caption("Score a file of cases with the bundle's rules and models. Cases the engine "
                "refuses are listed with their line and reason; every other case is decided.")
     _source(bundle)
@@ -234,9 +234,9 @@ def _report(engine: Engine, name: str, outcomes: list[CaseOutcome]) -> None:
                                                                            width="large")})
     if not decided:
         return
-    tabs = ["Decisions", "Summary"] + (["Confusion matrix"] if matrix is not None else [])
-    shown = st.tabs(tabs)
-    with shown[0]:
+    names = ["Decisions", "Summary"] + (["Confusion matrix"] if matrix is not None else [])
+    tabs = st.tabs(names)  # not ``shown``: that is the module's label function
+    with tabs[0]:
         table = decisions_table(outcomes)
         st.dataframe(table, hide_index=True, column_config={
             "line": st.column_config.NumberColumn("line", width="small"),
@@ -251,10 +251,10 @@ def _report(engine: Engine, name: str, outcomes: list[CaseOutcome]) -> None:
         st.caption("Each line is a decision as `nesy decide --batch` writes it: label, "
                    "probability, alternatives, facts with their sources, explanation and the "
                    "versions of rules, knowledge and models.")
-    with shown[1]:
+    with tabs[1]:
         _summary(decided, labels)
     if matrix is not None:
-        with shown[2]:
+        with tabs[2]:
             _confusion(matrix)
 
 

@@ -26,7 +26,7 @@ import io
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
@@ -367,16 +367,27 @@ def decision_card(decision: Decision, bundle: Bundle) -> None:
         "probability": f"{decision.probability:.6f}"}))
 
 
+def ranked_labels(decision: Decision, bundle: Bundle) -> list[str]:
+    """The bundle's labels, most probable first (ties in the bundle's order)."""
+    return sorted(bundle.decision.labels, key=lambda label: -decision.alternatives[label])
+
+
+def _label_bars(decision: Decision, labels: Iterable[str], element_id: str) -> str:
+    """The labels' probabilities as bars (rows with ``data-label``); the decided one stands
+    out."""
+    return _html.bars([_html.Bar(_shared.pretty(label), decision.alternatives[label],
+                                 top=label == decision.decided, data={"label": label})
+                       for label in labels], element_id)
+
+
 def alternatives(decision: Decision, bundle: Bundle) -> None:
     """Every label's probability, most probable first (the decided one stands out)."""
-    ranked = sorted(bundle.decision.labels, key=lambda label: -decision.alternatives[label])
+    ranked = ranked_labels(decision, bundle)
     shown = ranked if len(ranked) <= 8 else [
         label for label in ranked
         if decision.alternatives[label] >= 1e-3 or label == decision.decided][:8]
     st.markdown(f"**All labels** · P({escape(bundle.decision.query)}(label))")
-    st.html(_html.bars([_html.Bar(_shared.pretty(label), decision.alternatives[label],
-                                  top=label == decision.decided, data={"label": label})
-                        for label in shown], "nesy-alternatives"))
+    st.html(_label_bars(decision, shown, "nesy-alternatives"))
     hidden = len(ranked) - len(shown)
     if hidden:
         st.caption(f"{hidden} other labels have p < 0.001.")
@@ -452,8 +463,8 @@ def _p(probability: float) -> str:
 
 def runner_up(decision: Decision, bundle: Bundle) -> str | None:
     """The most probable label other than the decided one."""
-    ranked = sorted(bundle.decision.labels, key=lambda label: -decision.alternatives[label])
-    return next((label for label in ranked if label != decision.decided), None)
+    return next((label for label in ranked_labels(decision, bundle)
+                 if label != decision.decided), None)
 
 
 def _obstacle(goal: str, probability: float, rule: Any, failed: bool) -> str:
@@ -529,11 +540,7 @@ def what_if(engine: Engine) -> None:
         st.metric("What-if probability", f"{changed.probability:.4f}",
                   delta=f"{changed.probability - decision.probability:+.4f}"
                   if changes else None)
-        ranked = sorted(bundle.decision.labels, key=lambda label: -changed.alternatives[label])
-        shown = ranked if len(ranked) <= 6 else ranked[:6]
-        st.html(_html.bars([_html.Bar(_shared.pretty(label), changed.alternatives[label],
-                                      top=label == changed.decided, data={"label": label})
-                            for label in shown], "nesy-what-if"))
+        st.html(_label_bars(changed, ranked_labels(changed, bundle)[:6], "nesy-what-if"))
         if not changes:
             st.caption("Move a slider: the case is decided again with that probability, "
                        "from the compiled rules, without running the networks. A network's "

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from apps.ui import _shared
-from bridge import Bundle, NesyError
+from bridge import NesyError
 from knowledge import INFERRED, KnowledgeError, class_hierarchy, neighbourhood
 
 #: Prefixes every graph uses, for compact names where the bundle declares none.
@@ -43,7 +43,7 @@ _RESULT = "knowledge-sparql-result"
 
 def main() -> None:
     st.title("Knowledge")
-    bundle = Bundle.read(_shared.bundle_path())
+    bundle = _shared.bundle()
     if bundle.knowledge is None:
         st.info(f"The bundle **{bundle.name}** has no knowledge graph: its `bundle.toml` has "
                 "no `[knowledge]` table, so its rules see the case record and the networks' "
@@ -56,12 +56,12 @@ def main() -> None:
         return
     kg, mapping = engine.kg, engine.mapping
     _overview(kg, mapping)
-    classes, around, sparql = st.tabs(["Classes", "Neighbourhood", "SPARQL"])
-    with classes:
+    classes_tab, neighbourhood_tab, sparql_tab = st.tabs(["Classes", "Neighbourhood", "SPARQL"])
+    with classes_tab:
         _classes(kg, mapping)
-    with around:
+    with neighbourhood_tab:
         _neighbourhood(kg, mapping)
-    with sparql:
+    with sparql_tab:
         _sparql(kg, mapping)
 
 

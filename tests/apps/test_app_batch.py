@@ -4,6 +4,7 @@ problems with their lines, decisions, the confusion matrix, the download."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,11 @@ from bridge import ABSTAIN, confusion_matrix, decide_each, read_cases, write_cas
 ROOT = Path(__file__).resolve().parents[2]
 CLINIC = ROOT / "examples" / "clinic"
 HELDOUT = CLINIC / "cases" / "heldout.jsonl"
-PAGE = str(ROOT / "apps" / "ui" / "batch.py")
 
 
 @pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("NESY_BUNDLE", str(CLINIC))
-    at = AppTest.from_file(PAGE, default_timeout=120).run()
-    assert not at.exception
-    return at
+def page(open_page: Callable[..., AppTest]) -> AppTest:
+    return open_page("batch.py")
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,16 +13,12 @@ from apps.ui.knowledge_graph import compact, default_query, run_query
 
 ROOT = Path(__file__).resolve().parents[2]
 CLINIC = ROOT / "examples" / "clinic"
-PAGE = str(ROOT / "apps" / "ui" / "knowledge_graph.py")
 CLINIC_NS = "http://example.org/nesy/clinic/ontology#"
 
 
 @pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("NESY_BUNDLE", str(CLINIC))
-    at = AppTest.from_file(PAGE, default_timeout=120).run()
-    assert not at.exception
-    return at
+def page(open_page: Callable[..., AppTest]) -> AppTest:
+    return open_page("knowledge_graph.py")
 
 
 def dot(at: AppTest) -> list[str]:
@@ -121,14 +118,12 @@ def test_a_bad_query_is_an_error_on_the_page(page: AppTest, query: str, message:
 
 
 def test_a_bundle_without_knowledge_says_so(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                            open_page: Callable[..., AppTest]) -> None:
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "r.pl").write_text("act(yes).\n")
     (tmp_path / "bundle.toml").write_text(
         '[bundle]\nname = "plain"\n\n[decision]\nquery = "act"\nlabels = ["yes"]\n')
-    monkeypatch.setenv("NESY_BUNDLE", str(tmp_path))
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
-    assert not at.exception
+    at = open_page("knowledge_graph.py", tmp_path, timeout=60)  # asserts no exception
     assert "has no knowledge graph" in at.info[0].value and "plain" in at.info[0].value
     assert not at.tabs
 
