@@ -169,6 +169,35 @@ class Engine:
         timing = {"check": _per_case(start, 1), "neural": 0.0}
         return self._decide_all([checked], [neural], timing)[0]
 
+    def what_if_facts(self, decision: Decision, limit: int = 5) -> list[GroundedFact]:
+        """The most influential facts of ``decision`` that :meth:`what_if` can change.
+
+        Network outputs, graph facts and true/false record fields, by influence; of an
+        input read by a two-class network one class only (the other is its complement).
+        """
+        facts = {fact.fact: fact for fact in decision.facts}
+        bools = {spec.predicate for spec in self.bundle.record.values() if spec.type == "bool"}
+        pairs = {network for network, spec in self.bundle.networks.items()
+                 if spec.domain is not None and len(spec.domain) == 2}
+        chosen: list[GroundedFact] = []
+        inputs = set()
+        influence = decision.explanation.influence if decision.explanation else ()
+        for item in influence:
+            fact = facts.get(item.fact)
+            if fact is None:
+                continue
+            kind = fact.source.get("kind")
+            if kind == "neural" and fact.source.get("model") in pairs:
+                if fact.source.get("input") in inputs:
+                    continue
+                inputs.add(fact.source.get("input"))
+            if kind in ("neural", "knowledge") or (
+                    kind == "case" and fact.fact.split("(", 1)[0] in bools):
+                chosen.append(fact)
+            if len(chosen) == limit:
+                break
+        return chosen
+
     def what_if(self, decision: Decision, record: Mapping[str, Any] | None,
                 changes: Mapping[str, float]) -> Decision:
         """The decision again with some of its facts' probabilities changed: what if...?

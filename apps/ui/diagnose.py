@@ -36,7 +36,7 @@ import streamlit as st
 
 from apps.render import describe_source, render_dot
 from apps.ui import _html, _shared
-from bridge import Bundle, Decision, Engine, GroundedFact, NesyError
+from bridge import Bundle, Decision, Engine, NesyError
 
 SOURCES = ("Bundled case", "Enter a case", "Paste JSON")
 WHAT_IF_FACTS = 5  # sliders: the most influential facts that take a probability
@@ -292,7 +292,7 @@ def _reset_what_if() -> None:
     for key in _what_if_keys():
         del st.session_state[key]
     if result is not None:
-        for fact in what_if_facts(result["decision"], result["bundle"]):
+        for fact in _shared.engine().what_if_facts(result["decision"], WHAT_IF_FACTS):
             st.session_state[f"whatif.{fact.fact}"] = fact.probability
 
 
@@ -309,33 +309,6 @@ def decide(engine: Engine, case: Any, bundle: Bundle) -> None:
     st.session_state["result"] = {"decision": decision, "case": case, "ms": elapsed,
                                   "bundle": bundle, "fresh": True}
     _reset_what_if()
-
-
-def what_if_facts(decision: Decision, bundle: Bundle) -> list[GroundedFact]:
-    """The most influential facts that take a probability: network outputs, graph facts,
-    true/false record fields."""
-    facts = {fact.fact: fact for fact in decision.facts}
-    bools = {spec.predicate for spec in bundle.record.values() if spec.type == "bool"}
-    pairs = {network for network, spec in bundle.networks.items()
-             if spec.domain is not None and len(spec.domain) == 2}
-    chosen = []
-    inputs = set()  # of a two-class network, one class a slider: the other is its complement
-    influence = decision.explanation.influence if decision.explanation else ()
-    for item in influence:
-        fact = facts.get(item.fact)
-        if fact is None:
-            continue
-        kind = fact.source.get("kind")
-        if kind == "neural" and fact.source.get("model") in pairs:
-            if fact.source.get("input") in inputs:
-                continue
-            inputs.add(fact.source.get("input"))
-        if kind in ("neural", "knowledge") or (
-                kind == "case" and fact.fact.split("(", 1)[0] in bools):
-            chosen.append(fact)
-        if len(chosen) == WHAT_IF_FACTS:
-            break
-    return chosen
 
 
 # ----------------------------------------------------------------------------- showing
@@ -504,7 +477,7 @@ def what_if(engine: Engine) -> None:
         return
     decision: Decision = result["decision"]
     bundle: Bundle = result["bundle"]
-    facts = what_if_facts(decision, bundle)
+    facts = engine.what_if_facts(decision, WHAT_IF_FACTS)
     if not facts:
         st.info("No fact of this decision takes a probability.")
         return

@@ -138,3 +138,19 @@ def test_classes_of_one_input_cannot_add_up_to_more_than_1(digits: Engine) -> No
     decision = digits.decide(_case("digits", "pair-001"))
     with pytest.raises(InputError, match="more than 1"):
         digits.what_if(decision, None, {"digit(left,3)": 0.7, "digit(left,4)": 0.6})
+
+
+@pytest.mark.parametrize("name", ["case-001", "case-003", "case-004", "case-006"])
+def test_what_if_facts_are_the_influential_facts_what_if_accepts(clinic: Engine,
+                                                                 name: str) -> None:
+    case = _case("clinic", name)
+    decision = clinic.decide(case)
+    facts = clinic.what_if_facts(decision, limit=3)
+    assert 0 < len(facts) <= 3
+    ranked = [item.fact for item in decision.explanation.influence]
+    assert [ranked.index(f.fact) for f in facts] == sorted(ranked.index(f.fact) for f in facts)
+    neural_inputs = [f.source["input"] for f in facts if f.source["kind"] == "neural"]
+    assert len(neural_inputs) == len(set(neural_inputs))  # one class of the two-class network
+    for fact in facts:
+        assert fact.source["kind"] in ("neural", "knowledge", "case")
+        clinic.what_if(decision, case["record"], {fact.fact: 0.5})  # accepted, no error
