@@ -28,11 +28,16 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-$(STAMP): pyproject.toml
+# deepproblog (the peer of benchmarks/vs_deepproblog.py and of the tests that compare with it)
+# without its dependencies: it asks for torchvision, which only its MNIST example uses and
+# which would pull a CUDA build of torch; its real dependencies (problog, pysdd, pillow) are
+# in the test extra.
+$(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e ".[torch,app,test]"
+	$(PIP) install -q --no-deps deepproblog==2.1.0
 	@touch $(STAMP)
 
 PORT ?= 8501

@@ -23,6 +23,7 @@ from ._bundle import Bundle, BundleError, DecisionConfig, check_case
 from ._check import CheckReport, check_bundle, check_paths
 from ._decision import SCHEMA, Decision, GroundedFact, decide_label
 from ._engine import Engine, train_bundle
+from ._learning import Example, NeuralProgram
 from ._models import ModelQuality, NetworkReport, heldout_data, network_report
 from ._ruletests import RuleTest, RuleTestResult, read_rule_tests, run_rule_tests
 from ._workspace import HISTORY, RuleTestRun, RuleVersion, RuleWorkspace, SaveResult, unified_diff
@@ -42,12 +43,14 @@ __all__ = [
     "Decision",
     "DecisionConfig",
     "Engine",
+    "Example",
     "Explanation",
     "GroundedFact",
     "InputError",
     "ModelQuality",
     "NesyError",
     "NetworkReport",
+    "NeuralProgram",
     "RuleTest",
     "RuleTestResult",
     "RuleTestRun",

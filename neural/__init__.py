@@ -16,7 +16,7 @@ metadata file and a version hash, and are read by the rules through a :class:`Ne
 from nesy.errors import InputError, NesyError
 
 from ._calibration import CalibratedModel, fit_temperature
-from ._estimators import CNNClassifier, MLPClassifier
+from ._estimators import CNNClassifier, MLPClassifier, torch_settings
 from ._metrics import (
     Metrics,
     Reliability,
@@ -28,6 +28,7 @@ from ._metrics import (
     reliability,
     reliability_bins,
 )
+from ._networks import InputRef, NetworkOutputs, Networks
 from ._predicate import Label, NeuralFacts, NeuralPredicate
 from ._storage import (
     ModelMetadata,
@@ -37,19 +38,27 @@ from ._storage import (
     read_metadata,
     save_model,
 )
+from ._training import EpochRecord, Learnable, Trainer, TrainingHistory, query_loss
 
 __all__ = [
     "CNNClassifier",
     "CalibratedModel",
+    "EpochRecord",
     "InputError",
+    "InputRef",
     "Label",
+    "Learnable",
     "MLPClassifier",
     "Metrics",
     "ModelMetadata",
     "NesyError",
+    "NetworkOutputs",
+    "Networks",
     "NeuralFacts",
     "NeuralPredicate",
     "Reliability",
+    "Trainer",
+    "TrainingHistory",
     "accuracy",
     "brier_score",
     "data_hash",
@@ -59,8 +68,10 @@ __all__ = [
     "load_model",
     "log_loss",
     "model_version",
+    "query_loss",
     "read_metadata",
     "reliability",
     "reliability_bins",
     "save_model",
+    "torch_settings",
 ]

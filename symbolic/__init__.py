@@ -38,7 +38,7 @@ from ._explain import (
     WhyNot,
 )
 from ._limits import Limits
-from ._program import CompiledQuery, FactTable, Program
+from ._program import CompiledQuery, FactTable, NeuralDeclaration, Program
 from ._rules import Rule
 from ._terms import Term, Var, format_term, parse_term
 
@@ -56,6 +56,7 @@ __all__ = [
     "InputError",
     "Limits",
     "NesyError",
+    "NeuralDeclaration",
     "Node",
     "Obstacle",
     "Parameter",

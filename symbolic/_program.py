@@ -35,10 +35,26 @@ from ._terms import Term, format_term
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["CompiledQuery", "Program", "QueryLike"]
+__all__ = ["CompiledQuery", "NeuralDeclaration", "Program", "QueryLike"]
 
 QueryLike = str | Term
 EvidenceLike = Mapping[Any, bool]
+
+
+@dataclass(frozen=True)
+class NeuralDeclaration:
+    """An ``nn(net, [X, ...], Y, [v1, v2, ...]) :: pred(X, ..., Y).`` clause of a program.
+
+    ``arity`` is how many inputs the network reads, ``domain`` its classes as the program
+    writes them (``("0", "1", ...)``; ``("true",)`` for ``nn(net, [X]) :: pred(X)``); the
+    network's output ``i`` is the probability of ``domain[i]``.
+    """
+
+    net: str
+    arity: int
+    domain: tuple[str, ...]
+    clause: int
+    location: Location
 
 
 class CompiledQuery:
@@ -150,6 +166,33 @@ class CompiledQuery:
         values = self._compiled.circuit.evaluate_torch(probabilities)
         return values[..., 1:] / values[..., :1]
 
+    def evaluate_torch_gathered(self, values: torch.Tensor, index: np.ndarray,
+                                answers: np.ndarray | None = None) -> torch.Tensor:
+        """:meth:`evaluate_torch` with each row's probabilities picked out of ``values``.
+
+        The learning path: ``values`` holds the class probabilities of a batch of network
+        calls, flattened; ``index[r, j]`` is the position in ``values`` of parameter ``j``'s
+        probability in row ``r``, or ``-1`` for the program's own probability. Computed in
+        float64; gradients flow into ``values``. With ``answers`` (one answer column per
+        row, ``-1`` for an answer the circuit does not have: probability 0), the result is
+        that answer's probability per row, shape ``(batch,)``; without, all of them.
+        """
+        import torch
+
+        n = len(self.parameters)
+        if index.ndim != 2 or index.shape[1] != n:
+            raise InputError(f"index must have shape (rows, {n}), not {index.shape}",
+                             field="index")
+        own = torch.as_tensor(np.nan_to_num(self._defaults), dtype=torch.float64)
+        flat = torch.cat([values.to(torch.float64), own])
+        positions = np.where(index >= 0, index, len(values) + np.arange(n))
+        result = self.evaluate_torch(flat[torch.as_tensor(positions)])
+        if answers is None:
+            return result
+        rows = torch.arange(len(answers))
+        picked = result[rows, torch.as_tensor(np.maximum(answers, 0))]
+        return torch.where(torch.as_tensor(answers >= 0), picked, torch.zeros_like(picked))
+
     def parameter_tensor(self, weights: Mapping[Any, float] | None = None,
                          dtype: Any = None) -> torch.Tensor:
         """:meth:`parameter_vector` as a torch tensor (float64 unless ``dtype``)."""
@@ -250,6 +293,7 @@ class Program:
         self._spans: dict[int, tuple[int, int]] = {}  # where each clause starts and ends
         self.queries: list[str] = []
         self.evidence: list[tuple[str, bool]] = []
+        neural: list[tuple[int, int, list[str]]] = []
         for line in report.splitlines():
             tag, _, rest = line.partition(" ")
             if tag == "E":
@@ -271,6 +315,9 @@ class Program:
             elif tag == "V":
                 _, _, value, atom = rest.split(" ", 3)
                 self.evidence.append((atom, value == "1"))
+            elif tag == "N":
+                clause, inputs, text = rest.split(" ", 2)
+                neural.append((int(clause), int(inputs), text.split("\t")))
             elif tag == "H":
                 self.structure_hash = rest
         self._fact_names = frozenset(fact_names)  # the ground heads of probabilistic facts
@@ -296,6 +343,10 @@ class Program:
             rules[number] = Rule(f"{name}/{arity}", f"{name}/{arity} facts given with the query",
                                  None, Location(self.name), "")
         self.rules: dict[int, Rule] = rules  # by clause number
+        self.neural: tuple[NeuralDeclaration, ...] = tuple(
+            NeuralDeclaration(net, inputs, tuple(domain), number,
+                              self._source.location(self._spans[number][0]))
+            for number, inputs, (net, *domain) in sorted(neural))
         self.metadata_problems: list[MetadataProblem] = problems_in_metadata
 
     # ------------------------------------------------------------------ queries

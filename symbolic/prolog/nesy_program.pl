@@ -39,6 +39,8 @@ The report returned to Python is text, one record a line:
     S <clause> <head> <value> [<atom>]  constant probability of a head (and the head, if ground)
     Q <index> <offset> <goal>       a query/1 of the file
     V <index> <offset> <0|1> <atom> an evidence/1,2 of the file
+    N <clause> <arity> <net>(\t<value>)*  a neural predicate: how many inputs it reads, its
+                                    network and its domain (nn(Net, [X], Y, [Values]))
     H <hash>                        the structure hash (probabilities left out)
 */
 
@@ -906,13 +908,14 @@ records(Clauses, Queries, Evidence, Records) :-
     append([CRs, QRs, ERs, [HR]], Records).
 
 clause_record(Clauses, R) :-
-    member(clause(K, Heads, Body, _, Offset, _), Clauses),
+    member(clause(K, Heads, Body, Ann, Offset, _), Clauses),
     (   ( item_end(K, End) -> true ; End = Offset ),
         (   Offset < 0 -> Kind = external
         ;   Body == true -> Kind = fact
         ;   Kind = rule
         ),
         format(atom(R), 'K ~d ~d ~d ~w', [K, Offset, End, Kind])
+    ;   clause_nn_record(K, Ann, R)
     ;   nth1(I, Heads, head(H, const(V), _)),
         (   ground(H)
         ->  problog_string(H, S),
@@ -920,6 +923,12 @@ clause_record(Clauses, R) :-
         ;   format(atom(R), 'S ~d ~d ~16g', [K, I, V])
         )
     ).
+
+clause_nn_record(K, nn(Net, Inputs, _, Domain), R) :-
+    length(Inputs, Arity),
+    findall(S, ( member(V, Domain), problog_string(V, S) ), Ss),
+    atomic_list_concat([Net|Ss], '\t', Text),
+    format(atom(R), 'N ~d ~d ~w', [K, Arity, Text]).
 
 structure_hash(Clauses, Queries, Evidence, Hash) :-
     findall(c(Hs, B, Ann), ( member(clause(_, Heads, B, Ann0, _, _), Clauses),
