@@ -42,7 +42,8 @@ class NetworkReport:
     """One network on the held-out split: before calibration (None if it has none) and after.
 
     ``classes`` are the network's labels as the rules write them; ``calibration`` the
-    method (``"temperature"``, ``"isotonic"``, ``"sigmoid"``) or None.
+    method (``"temperature"``, ``"isotonic"``, ``"sigmoid"``) or None; ``training`` what the
+    saved model says of how it was trained (e.g. through logic, from sums), or None.
     """
 
     network: str
@@ -52,10 +53,12 @@ class NetworkReport:
     samples: int
     before: ModelQuality | None
     after: ModelQuality
+    training: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"network": self.network, "version": self.version,
                 "classes": list(self.classes), "calibration": self.calibration,
+                "training": dict(self.training) if self.training is not None else None,
                 "samples": self.samples,
                 "before": self.before.to_dict() if self.before is not None else None,
                 "after": self.after.to_dict()}
@@ -100,7 +103,7 @@ def network_report(engine: Engine, heldout: Mapping[str, tuple[Any, Any]] | None
     >>> report["cytology"].after.metrics.ece                             # doctest: +SKIP
     0.021...
     """
-    from neural import evaluate, reliability
+    from neural import evaluate, read_metadata, reliability
 
     data = heldout_data(engine.bundle) if heldout is None else heldout
     reports = {}
@@ -113,9 +116,11 @@ def network_report(engine: Engine, heldout: Mapping[str, tuple[Any, Any]] | None
         before = (ModelQuality(evaluate(bare, X, y), reliability(bare, X, y, bins))
                   if bare is not None else None)
         after = ModelQuality(evaluate(model, X, y), reliability(model, X, y, bins))
+        spec = engine.bundle.networks[name]
+        training = read_metadata(spec.model.parent, spec.model.name).training
         reports[name] = NetworkReport(
             network=name, version=str(predicate.version),
             classes=tuple(str(label) for label in predicate.domain),
             calibration=getattr(model, "method", None) if bare is not None else None,
-            samples=after.metrics.n_samples, before=before, after=after)
+            samples=after.metrics.n_samples, before=before, after=after, training=training)
     return reports

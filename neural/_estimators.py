@@ -168,6 +168,39 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         self.module_ = module
         return self
 
+    def initialize(self, X: Any, classes: Any) -> Self:
+        """Get ready to be trained by something other than :meth:`fit`; returns ``self``.
+
+        Learning through logic has no class labels: this learns the preprocessing from the
+        unlabelled samples ``X``, sets ``classes_`` and builds a freshly initialised module
+        (seeded by ``random_state``), so the classifier predicts, with untrained weights,
+        and :meth:`network` can be trained (``neural.Trainer``).
+        """
+        self._check_common()
+        input_shape = self._fit_shape(X)
+        batch = as_batch(X, input_shape)
+        classes = np.asarray(list(classes))
+        if len(classes) < 2 or len(np.unique(classes)) != len(classes):
+            raise InputError(f"needs at least two distinct classes, got {classes.tolist()}",
+                             field="classes")
+        self.classes_ = classes
+        self.input_shape_ = input_shape
+        self.n_features_in_ = math.prod(input_shape)
+        self.mean_, self.scale_ = self._fit_preprocessing(batch)
+        with torch_settings(self.n_threads, int(self.random_state)):
+            module = self._build(len(classes))
+        module.eval()
+        self.module_ = module
+        return self
+
+    def network(self) -> nn.Module:
+        """This classifier as a torch module: raw samples ``(n, *input_shape)`` (or as
+        :meth:`predict_proba` takes them) to class probabilities, in the order of
+        ``classes_``. It shares the classifier's weights: training it trains the classifier.
+        """
+        self._check_fitted()
+        return _ProbabilityNetwork(self)
+
     def _preprocess(self, batch: np.ndarray) -> np.ndarray:
         return ((batch - self.mean_) / self.scale_).astype(np.float32)
 
@@ -193,6 +226,26 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each sample."""
         return np.asarray(self.classes_[np.argmax(self.predict_proba(X), axis=1)])
+
+
+class _ProbabilityNetwork(nn.Module):
+    """A fitted classifier's preprocessing, module and softmax as one torch module."""
+
+    def __init__(self, classifier: _TorchClassifier) -> None:
+        super().__init__()
+        self.module = classifier.module_
+        self.input_shape = tuple(classifier.input_shape_)
+        self.mean: torch.Tensor
+        self.scale: torch.Tensor
+        self.register_buffer("mean", torch.as_tensor(np.asarray(classifier.mean_),
+                                                     dtype=torch.float32))
+        self.register_buffer("scale", torch.as_tensor(np.asarray(classifier.scale_),
+                                                      dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.to(torch.float32).reshape(-1, *self.input_shape)
+        out: torch.Tensor = torch.softmax(self.module((x - self.mean) / self.scale), dim=1)
+        return out
 
 
 class MLPClassifier(_TorchClassifier):

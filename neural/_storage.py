@@ -7,7 +7,8 @@ back with ``torch.load(weights_only=True)``: no pickled objects) and ``digits.js
      "parameters": {...}, "classes": [0, 1, ...], "input_shape": [1, 8, 8],
      "preprocessing": {"mean": ..., "scale": ...}, "calibration": {"method": ..., ...} | null,
      "training_data": {"sha256": ..., "n_samples": ...} | null, "metrics": {...} | null,
-     "libraries": {"torch": ..., "numpy": ..., "scikit-learn": ..., "nesy-engine": ...}}
+     "libraries": {"torch": ..., "numpy": ..., "scikit-learn": ..., "nesy-engine": ...},
+     "training": {"method": ..., ...} | null}
 
 ``version`` is the sha256 of everything that decides the model's predictions: the weight
 tensors (name, dtype, shape, bytes, in name order) and the metadata that rebuilds the model
@@ -71,6 +72,7 @@ class ModelMetadata:
     training_data: Mapping[str, Any] | None = None
     metrics: Mapping[str, Any] | None = None
     libraries: Mapping[str, str] = field(default_factory=dict)
+    training: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +88,7 @@ class ModelMetadata:
             "training_data": dict(self.training_data) if self.training_data is not None else None,
             "metrics": dict(self.metrics) if self.metrics is not None else None,
             "libraries": dict(self.libraries),
+            "training": dict(self.training) if self.training is not None else None,
         }
 
     @classmethod
@@ -103,6 +106,7 @@ class ModelMetadata:
             training_data=data.get("training_data"),
             metrics=data.get("metrics"),
             libraries=dict(data.get("libraries", {})),
+            training=data.get("training"),
         )
 
 
@@ -231,12 +235,14 @@ def save_model(
     name: str,
     training_data: tuple[Any, Any] | None = None,
     metrics: Metrics | Mapping[str, Any] | None = None,
+    training: Mapping[str, Any] | None = None,
 ) -> ModelMetadata:
     """Save a fitted model as ``folder/<name>.pt`` and ``folder/<name>.json``.
 
     ``model`` is an :class:`MLPClassifier`, a :class:`CNNClassifier` or a
     :class:`CalibratedModel` of one. ``training_data=(X, y)`` records the training set's
-    :func:`data_hash`; ``metrics`` (e.g. from :func:`evaluate`) are stored as given. The
+    :func:`data_hash`; ``metrics`` (e.g. from :func:`evaluate`) and ``training`` (how the model
+    was trained, e.g. through which rules from which labels) are stored as given. The
     folder is created if missing. Returns the metadata written.
 
     Examples
@@ -256,10 +262,10 @@ def save_model(
     version = _version(info, arrays)
     if isinstance(metrics, Metrics):
         metrics = metrics.to_dict()
-    training = None
+    data_info = None
     if training_data is not None:
         X, y = training_data
-        training = {"sha256": data_hash(X, y), "n_samples": int(np.asarray(y).shape[0])}
+        data_info = {"sha256": data_hash(X, y), "n_samples": int(np.asarray(y).shape[0])}
     meta = ModelMetadata(
         name=name,
         kind=info["kind"],
@@ -269,9 +275,10 @@ def save_model(
         input_shape=tuple(info["input_shape"]),
         preprocessing=info["preprocessing"],
         calibration=info["calibration"],
-        training_data=training,
+        training_data=data_info,
         metrics=dict(metrics) if metrics is not None else None,
         libraries=_libraries(),
+        training=dict(training) if training is not None else None,
     )
     tensors = {
         part: {

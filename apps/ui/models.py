@@ -13,6 +13,7 @@ with the change from before as the delta).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -126,12 +127,22 @@ def histogram_spec() -> dict[str, Any]:
     }
 
 
+def training_text(training: Mapping[str, Any]) -> str:
+    """What the model's metadata says of its training, as one line."""
+    method = str(training.get("method", "as recorded"))
+    details = [f"{key.replace('_', ' ')}: {value}" for key, value in training.items()
+               if key != "method"]
+    return method + (f" ({'; '.join(details)})" if details else "")
+
+
 def network_section(found: NetworkReport) -> None:
     with st.container(key=f"network-{found.network}"):
         st.subheader(found.network, divider="gray")
         method = found.calibration or "none"
         st.caption(f"Classes {', '.join(found.classes)} · calibration: {method} · "
                    f"{found.samples} held-out samples · version {found.version[:12]}")
+        if found.training:
+            st.caption(f"Trained {training_text(found.training)}")
         metrics_row(found)
         frame = _bins(found)
         left, right = st.columns(2, gap="large")
