@@ -245,81 +245,42 @@ class Circuit:
         ]
 
     def evaluate_torch(self, probabilities: torch.Tensor) -> torch.Tensor:
-        """Like :meth:`evaluate` on a tensor ``(batch, variables)``; differentiable."""
-        import torch
+        """Like :meth:`evaluate` on a tensor ``(batch, variables)``; differentiable.
 
-        p = probabilities
-        squeeze = p.dim() == 1
-        if squeeze:
-            p = p.unsqueeze(0)
-        plan, (columns, negated), scan = self._torch_plan(p.device)
-        q = self._conditional_torch(p, scan)
-        values = torch.ones(p.shape[0], 1, dtype=p.dtype, device=p.device)
-        for var, high, high_negated, low, low_negated in plan:
-            qv = q[:, var]
-            hi = values[:, high]
-            hi = torch.where(high_negated, 1.0 - hi, hi)
-            lo = values[:, low]
-            lo = torch.where(low_negated, 1.0 - lo, lo)
-            values = torch.cat([values, qv * hi + (1.0 - qv) * lo], dim=1)
-        raw = values[:, columns]
-        out = torch.where(negated, 1.0 - raw, raw)
-        return out.squeeze(0) if squeeze else out
-
-    def _torch_plan(self, device: Any) -> tuple[list[tuple[Any, ...]], tuple[Any, Any],
-                                                 tuple[Any, Any]]:
-        """The index tensors of :meth:`evaluate_torch`, built once per device.
-
-        Per height, indices into the growing value matrix; the outputs' columns and
-        whether each is negated; each variable's predecessor in its choice and whether
-        it has one (see :attr:`_scan_info`).
+        One autograd node: the forward pass is :meth:`evaluate` and the backward pass
+        :meth:`gradient`, both on NumPy arrays by height, which costs a fraction of
+        recording every height's operations on torch's tape (the learning loop's hot path).
         """
-        key = str(device)
-        cache = self._torch_cache
-        if key not in cache:
-            import torch
+        return _circuit_function().apply(probabilities, self)
 
-            order = np.zeros(len(self.var), dtype=np.int64)  # node -> column of values
-            column = 1
-            plan = []
-            for nodes in self.levels:
-                def tensor(a: np.ndarray) -> Any:
-                    return torch.as_tensor(a, device=device)
-                plan.append((tensor(self.var[nodes]),
-                             tensor(order[self.high[nodes] >> 1]),
-                             tensor((self.high[nodes] & 1).astype(bool)),
-                             tensor(order[self.low[nodes] >> 1]),
-                             tensor((self.low[nodes] & 1).astype(bool))))
-                order[nodes] = np.arange(column, column + len(nodes))
-                column += len(nodes)
-            outputs = (torch.as_tensor(order[self.outputs >> 1], device=device),
-                       torch.as_tensor((self.outputs & 1).astype(bool), device=device))
-            previous, has_previous, _ = self._scan_info
-            scan = (torch.as_tensor(previous, device=device),
-                    torch.as_tensor(has_previous, device=device))
-            cache[key] = (plan, outputs, scan)
-        return cache[key]
 
-    @cached_property
-    def _torch_cache(self) -> dict[str, Any]:
-        return {}
-
-    def _conditional_torch(self, p: torch.Tensor, scan: tuple[Any, Any]) -> torch.Tensor:
+def _circuit_function() -> Any:
+    """The autograd function of :meth:`Circuit.evaluate_torch`, defined on first use."""
+    global _CIRCUIT_FUNCTION
+    if _CIRCUIT_FUNCTION is None:
         import torch
 
-        if p.shape[-1] == 0:
-            return p
-        previous_t, has_previous = scan
-        before = torch.zeros_like(p)
-        for _ in range(self._scan_info[2]):
-            before = torch.where(has_previous, before[:, previous_t] + p[:, previous_t],
-                                 torch.zeros_like(p))
-        rest = 1.0 - before
-        safe = torch.where(rest > 1e-15, rest, torch.ones_like(rest))
-        q = torch.where(rest > 1e-15, p / safe, torch.zeros_like(p))
-        # clipped to [0, 1] in value, but the derivative passes through: q only leaves that
-        # range by rounding (a choice's mass is at most 1), as in Circuit.gradient
-        return q - (q - q.clamp(0.0, 1.0)).detach()
+        class CircuitFunction(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx: Any, p: torch.Tensor, circuit: Circuit) -> torch.Tensor:
+                array = p.detach().cpu().numpy().astype(np.float64)
+                ctx.circuit = circuit
+                ctx.array = array
+                values = np.asarray(circuit.evaluate(array) if array.ndim > 1 else
+                                    circuit.evaluate(array[None])[0])
+                return torch.as_tensor(values, dtype=p.dtype, device=p.device)
+
+            @staticmethod
+            def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+                adjoints = grad.detach().cpu().numpy().astype(np.float64)
+                gradient = ctx.circuit.gradient(ctx.array, adjoints)
+                return torch.as_tensor(gradient, dtype=grad.dtype, device=grad.device), None
+
+        _CIRCUIT_FUNCTION = CircuitFunction
+    return _CIRCUIT_FUNCTION
+
+
+_CIRCUIT_FUNCTION: Any = None
 
 
 def _deref(values: np.ndarray, refs: np.ndarray) -> Any:
