@@ -32,3 +32,7 @@ for p in (0.1, 0.5, 0.9):
     result = program.query(weights={"edge(c,d)": p})
     print(f"with edge(c,d) = {p}: path(a,d) = {result['path(a,d)']:.6f}")
 PY
+echo
+echo "== learning through logic: the digit CNN trained from sums of pairs alone (3 epochs)"
+echo "\$ python examples/digits/learn.py --digits 1 --epochs 3 --quiet"
+.venv/bin/python examples/digits/learn.py --digits 1 --epochs 3 --quiet
