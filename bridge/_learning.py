@@ -20,6 +20,8 @@ pass of each template's circuit over its rows, on torch tensors, differentiably.
 
 from __future__ import annotations
 
+import numbers
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nesy.errors import InputError, NesyError
+from nesy.errors import InputError, NesyError, ProgramError
 from neural import InputRef, Networks, query_loss
 from symbolic import CompiledQuery, Limits, Program, Term, Var, format_term, parse_term
 
@@ -66,7 +68,7 @@ class Example:
         if not isinstance(term, Term):
             raise InputError(f"an example's query must be a Term or its text, not {query!r}",
                              field="query")
-        if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
             raise InputError(f"an example's target probability must be in [0, 1], not {p!r}",
                              field="p")
         positions = tuple(outputs)
@@ -192,20 +194,18 @@ class NeuralProgram:
         key = format_term(template_term)
         template_id = self._template_ids.get(key)
         if template_id is None:
-            template_id = self._compile(template_term, key, example, position)
+            template_id = self._compile(template_term, key, example, position, refs)
         template = self._templates[template_id]
         column = template.answer_column.get(_output_key(example.query, example.outputs)
                                             if lifted else "", -1)
         return _Prepared(template_id, tuple(refs), column, example.p, lifted)
 
-    def _compile(self, term: Term, key: str, example: Example, position: int) -> int:
+    def _compile(self, term: Term, key: str, example: Example, position: int,
+                 refs: Sequence[InputRef]) -> int:
         try:
             compiled = self.program.compile(term)
         except NesyError as error:
-            hint = (" (with outputs=() the query is compiled with its output values, "
-                    "which some programs need)") if example.outputs else ""
-            raise type(error)(f"examples[{position}] {example}: {error.message}{hint}",
-                              error.location) from error
+            raise _in_context(error, example, position, refs) from error
         calls: dict[tuple[str, tuple[int, ...]], int] = {}
         param_call = np.full(len(compiled.parameters), -1, dtype=np.int64)
         param_class = np.zeros(len(compiled.parameters), dtype=np.int64)
@@ -354,6 +354,24 @@ class NeuralProgram:
         best = self._best_columns(prepared)
         return sum(int(b == p.column and b >= 0) for b, p in zip(best, prepared, strict=True)
                    ) / len(prepared)
+
+
+def _in_context(error: NesyError, example: Example, position: int,
+                refs: Sequence[InputRef]) -> NesyError:
+    """``error`` (same class and attributes) saying which example it is about, in its words."""
+    text = str(error)
+    for k, ref in enumerate(refs):
+        text = text.replace(f"'{_PLACEHOLDER}{k}'", str(ref))
+    text = re.sub(rf"\b{_OUTPUT}(\d+)\b", "_", text)
+    if example.outputs and isinstance(error, ProgramError) and (
+            "instantiation" in text or "not ground" in text):
+        text += (" (the output argument was left unbound to share one circuit between "
+                 "examples; Example(..., outputs=()) compiles the query with its value)")
+    found = type(error).__new__(type(error))  # not copy.copy: it would call __init__(*args)
+    found.__dict__.update(error.__dict__)
+    found.message = f"examples[{position}] {example}: {text}"
+    found.args = (found.message,)
+    return found
 
 
 def _abstract(term: Any, refs: list[InputRef]) -> Any:

@@ -182,6 +182,10 @@ class Networks:
             raise InputError(f"no tensor source {name} for {refs[0]} (sources: {known})",
                              field="tensors")
         simple = all(len(r.index) == 1 and isinstance(r.index[0], int) for r in refs)
+        negative = [r for r in refs if any(isinstance(i, int) and i < 0 for i in r.index)]
+        if negative:
+            raise InputError(f"{negative[0]}: an index of a tensor source cannot be negative",
+                             field=f"tensors[{name!r}]")
         try:
             if simple and isinstance(source, torch.Tensor):
                 return source[torch.as_tensor([r.index[0] for r in refs])]

@@ -168,7 +168,7 @@ class Trainer:
             if not 0.0 <= validation < 1.0:
                 raise InputError(f"a validation fraction must be in [0, 1), got {validation!r}",
                                  field="validation")
-        elif not isinstance(validation, Sequence):
+        elif not isinstance(validation, Sequence) or isinstance(validation, str | bytes):
             raise InputError("validation must be a fraction or a sequence of examples",
                              field="validation")
         self.validation = validation
@@ -203,6 +203,10 @@ class Trainer:
         train_set, validation_set = self._split(examples)
         prepared = model.prepare(train_set)
         validation = model.prepare(validation_set) if validation_set else None
+        if validation is not None:  # a monitor the model cannot measure fails before training
+            model.networks.train(False)
+            with torch.no_grad():
+                self._score(model.evaluate(validation))
         optimizer = OPTIMIZERS[self.optimizer](model.networks.parameters(),
                                                lr=self.learning_rate)
         order = torch.Generator().manual_seed(self.seed)
