@@ -57,6 +57,7 @@ test: lint
 
 bench: setup
 	$(PY) benchmarks/vs_problog.py
+	$(PY) benchmarks/vs_deepproblog.py
 	$(PY) benchmarks/explain.py
 	$(PY) benchmarks/kg.py
 	$(PY) benchmarks/bundles.py
