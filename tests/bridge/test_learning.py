@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import random
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,13 +28,7 @@ N_INPUTS = 4          # tensor(x(0)) .. tensor(x(3))
 SEEDS = range(30)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Tiny networks: torch's default threading only slows them down (50x on 2 cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class Lookup(torch.nn.Module):

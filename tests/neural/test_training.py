@@ -9,7 +9,6 @@ that resuming must also restore torch's random state to give the same weights.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +49,7 @@ def _points() -> tuple[torch.Tensor, np.ndarray]:
 POINTS, LABELS = _points()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Tiny networks: torch's default threading only slows them down (50x on 2 cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _network(seed: int = 0) -> torch.nn.Module:
