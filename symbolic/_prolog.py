@@ -50,8 +50,11 @@ class PrologEngine:
     def _run(self) -> None:
         try:
             from pyswip import Functor, Prolog, Query
+            from pyswip.core import PL_thread_attach_engine, PL_thread_self
 
             Prolog()
+            if PL_thread_self() == -1:  # SWI-Prolog was started by another thread (code
+                PL_thread_attach_engine(None)  # that imported pyswip first): get an engine
             use_module = Functor("use_module", 1)
             for name in ("nesy_program", "nesy_ground", "nesy_explain", "nesy_lint"):
                 query: Any = Query(use_module(str(_PROLOG_DIR / name)))
