@@ -3,8 +3,9 @@
 For each neural predicate: accuracy, expected calibration error, log-loss and Brier score on
 the held-out split of the bundle's ``train.py`` (data that neither training nor calibration
 saw), before calibration (the bare network) and after (the model the rules read), with the
-reliability diagram and the histogram of confidences. The numbers are
-:func:`bridge.network_report`'s, computed once per bundle and model versions.
+reliability diagram and the histogram of confidences, and what the saved model says of its
+training (e.g. learned through the rules from sums, ``examples/digits/learn.py``). The numbers
+are :func:`bridge.network_report`'s, computed once per bundle and model versions.
 
 Test hooks: a container ``network-<name>`` per network (CSS class ``st-key-network-<name>``)
 holding the metrics "Accuracy", "ECE", "Log-loss" and "Brier score" (after calibration,
