@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -94,7 +94,6 @@ class TrainingHistory:
     best_epoch: int | None = None
     stopped_early: bool = False
     monitor: str = "loss"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seconds_per_epoch(self) -> float:
@@ -104,7 +103,7 @@ class TrainingHistory:
     def to_dict(self) -> dict[str, Any]:
         return {"epochs": [e.to_dict() for e in self.epochs], "best_epoch": self.best_epoch,
                 "stopped_early": self.stopped_early, "monitor": self.monitor,
-                "seconds_per_epoch": self.seconds_per_epoch, **self.extra}
+                "seconds_per_epoch": self.seconds_per_epoch}
 
 
 class Trainer:
