@@ -777,14 +777,7 @@ def _per_case(start: float, count: int) -> float:
 
 def _in_batch(error: InputError, index: int) -> InputError:
     """The error of one case of a batch, its field prefixed by the case's place."""
-    field = f"cases[{index}]" + (f".{error.field}" if error.field else "")
-    message = str(error)
-    if error.field and message.startswith(f"{error.field}: "):
-        message = message[len(error.field) + 2:]
-    found = InputError(message, field=field)
-    if hasattr(error, "violations"):
-        found.violations = error.violations  # type: ignore[attr-defined]
-    return found
+    return error.with_field(f"cases[{index}]" + (f".{error.field}" if error.field else ""))
 
 
 def _record_value(kind: str, value: Any, field: str) -> Any:

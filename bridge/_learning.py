@@ -359,7 +359,7 @@ class NeuralProgram:
 def _in_context(error: NesyError, example: Example, position: int,
                 refs: Sequence[InputRef]) -> NesyError:
     """``error`` (same class and attributes) saying which example it is about, in its words."""
-    text = str(error)
+    text = error.message
     for k, ref in enumerate(refs):
         text = text.replace(f"'{_PLACEHOLDER}{k}'", str(ref))
     text = re.sub(rf"\b{_OUTPUT}(\d+)\b", "_", text)
@@ -367,11 +367,7 @@ def _in_context(error: NesyError, example: Example, position: int,
             "instantiation" in text or "not ground" in text):
         text += (" (the output argument was left unbound to share one circuit between "
                  "examples; Example(..., outputs=()) compiles the query with its value)")
-    found = type(error).__new__(type(error))  # not copy.copy: it would call __init__(*args)
-    found.__dict__.update(error.__dict__)
-    found.message = f"examples[{position}] {example}: {text}"
-    found.args = (found.message,)
-    return found
+    return error.with_message(f"examples[{position}] {example}: {text}")
 
 
 def _abstract(term: Any, refs: list[InputRef]) -> Any:

@@ -19,6 +19,7 @@ Errors carry where they happened when that is known (``file``, ``line``, ``colum
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 __all__ = [
     "InconsistentEvidenceError",
@@ -58,6 +59,15 @@ class NesyError(Exception):
         self.message = message
         self.location = location
         super().__init__(f"{location}: {message}" if location else message)
+
+    def with_message(self, message: str) -> Self:
+        """This error, of the same class and with the same attributes, saying ``message``:
+        how a caller adds context on the way up (which example, which case)."""
+        found = type(self).__new__(type(self))  # not copy.copy: it would call __init__(*args)
+        found.__dict__.update(self.__dict__)
+        found.message = message
+        found.args = (f"{self.location}: {message}" if self.location else message,)
+        return found
 
     @property
     def file(self) -> str | None:
@@ -109,6 +119,15 @@ class InputError(NesyError):
     ) -> None:
         self.field = field
         super().__init__(f"{field}: {message}" if field else message, location)
+
+    def with_field(self, field: str) -> Self:
+        """This error (class and attributes kept) about ``field`` instead of its own."""
+        message = self.message
+        if self.field and message.startswith(f"{self.field}: "):
+            message = message[len(self.field) + 2:]
+        found = self.with_message(f"{field}: {message}")
+        found.field = field
+        return found
 
 
 class InconsistentEvidenceError(InputError):
