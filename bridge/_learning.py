@@ -279,18 +279,29 @@ class NeuralProgram:
         return results, order
 
     def evaluate(self, prepared: Sequence[_Prepared]) -> dict[str, float]:
-        """``loss``, and ``accuracy`` when every example has outputs (see :meth:`predict`)."""
+        """``loss``, and ``accuracy`` when every example has outputs (see :meth:`predict`).
+
+        Examples with outputs are evaluated once, for all their answers: the loss reads the
+        example's own answer, the accuracy whether it is the most probable one.
+        """
         losses: list[float] = []
         correct = 0
-        with self.networks.inference():
-            for start in range(0, len(prepared), _EVALUATION_ROWS):
-                chunk = prepared[start:start + _EVALUATION_ROWS]
-                losses.append(float(self.loss(chunk)) * len(chunk))
-                if all(p.lifted for p in chunk):
-                    correct += sum(int(best == p.column) for best, p in
-                                   zip(self._best_columns(chunk), chunk, strict=True))
+        lifted = all(p.lifted for p in prepared)
+        for start in range(0, len(prepared), _EVALUATION_ROWS):
+            chunk = prepared[start:start + _EVALUATION_ROWS]
+            if lifted:
+                rows = self._answer_rows(chunk)
+                own = np.array([row[p.column] if p.column >= 0 else 0.0
+                                for row, p in zip(rows, chunk, strict=True)])
+                loss = query_loss([own], np.array([p.target for p in chunk]))
+                correct += sum(int(len(row) > 0 and int(np.argmax(row)) == p.column)
+                               for row, p in zip(rows, chunk, strict=True))
+            else:
+                with self.networks.inference():
+                    loss = self.loss(chunk)
+            losses.append(float(loss) * len(chunk))
         metrics = {"loss": sum(losses) / len(prepared)}
-        if all(p.lifted for p in prepared):
+        if lifted:
             metrics["accuracy"] = correct / len(prepared)
         return metrics
 

@@ -37,18 +37,18 @@ CHECKPOINT = "last.pt"  # in the checkpoint folder: the state after the latest e
 BEST = "best.pt"        # the networks of the best validation epoch
 
 
-def query_loss(probabilities: Sequence[torch.Tensor], targets: np.ndarray,
+def query_loss(probabilities: Sequence[torch.Tensor | np.ndarray], targets: np.ndarray,
                eps: float = 1e-12) -> torch.Tensor:
     """Mean cross-entropy of query probabilities against target probabilities.
 
     ``-(t log p + (1 - t) log(1 - p))``: for the usual target 1, ``-log P(query)``. As in
     DeepProbLog, ``eps`` keeps an impossible query's loss finite. ``probabilities`` are
-    tensors whose concatenation lines up with ``targets``.
+    tensors (or arrays, without gradients) whose concatenation lines up with ``targets``.
 
     >>> round(float(query_loss([torch.tensor([0.5, 0.25])], np.array([1.0, 1.0]))), 4)
     1.0397
     """
-    p = torch.cat([t.reshape(-1) for t in probabilities])
+    p = torch.cat([torch.as_tensor(t).reshape(-1) for t in probabilities])
     target = torch.as_tensor(targets, dtype=p.dtype)
     positive = torch.log(p.clamp(min=0.0) + eps)
     negative = torch.log((1.0 - p).clamp(min=0.0) + eps)
@@ -203,39 +203,22 @@ class Trainer:
         prepared = model.prepare(train_set)
         validation = model.prepare(validation_set) if validation_set else None
         if validation is not None:  # a monitor the model cannot measure fails before training
-            model.networks.train(False)
-            with torch.no_grad():
-                self._score(model.evaluate(validation))
+            self._score(_validate(model, validation))
         optimizer = OPTIMIZERS[self.optimizer](model.networks.parameters(),
                                                lr=self.learning_rate)
         order = torch.Generator().manual_seed(self.seed)
         records: list[EpochRecord] = []
-        best: tuple[float, int] | None = None
+        best: tuple[float, int] | None = None  # (score, epoch)
         best_state: dict[str, Any] | None = None
         if resume:
-            assert self.checkpoints is not None
-            state = torch.load(self.checkpoints / CHECKPOINT, weights_only=True)
-            model.networks.load_state_dict(state["networks"])
-            optimizer.load_state_dict(state["optimizer"])
-            order.set_state(state["order"])
-            torch.set_rng_state(state["torch"])
-            records = [EpochRecord(**r) for r in state["records"]]
-            if state["best_epoch"] is not None:
-                best = (state["best_score"], state["best_epoch"])
-                best_path = self.checkpoints / BEST
-                if best_path.is_file():
-                    best_state = torch.load(best_path, weights_only=True)
+            records, best, best_state = self._restore(model, optimizer, order)
         stopped_early = best is not None and self._patience_spent(records, best[1])
         for epoch in range(len(records) + 1, self.epochs + 1):
             if stopped_early:
                 break
             started = time.perf_counter()
             loss = self._epoch(model, prepared, optimizer, order, epoch)
-            metrics = None
-            if validation is not None:
-                model.networks.train(False)
-                with torch.no_grad():
-                    metrics = model.evaluate(validation)
+            metrics = None if validation is None else _validate(model, validation)
             record = EpochRecord(epoch, loss, round(time.perf_counter() - started, 4), metrics)
             records.append(record)
             if metrics is not None:
@@ -263,6 +246,24 @@ class Trainer:
         model.networks.train(False)
         return TrainingHistory(tuple(records), None if best is None else best[1],
                                stopped_early and len(records) < self.epochs, self.monitor)
+
+    def _restore(self, model: Learnable, optimizer: torch.optim.Optimizer,
+                 order: torch.Generator) -> tuple[list[EpochRecord], tuple[float, int] | None,
+                                                  dict[str, Any] | None]:
+        """Networks, optimizer and generators as ``last.pt`` left them; the epochs done, the
+        best (score, epoch) and the best networks."""
+        assert self.checkpoints is not None
+        state = torch.load(self.checkpoints / CHECKPOINT, weights_only=True)
+        model.networks.load_state_dict(state["networks"])
+        optimizer.load_state_dict(state["optimizer"])
+        order.set_state(state["order"])
+        torch.set_rng_state(state["torch"])
+        records = [EpochRecord(**r) for r in state["records"]]
+        if state["best_epoch"] is None:
+            return records, None, None
+        best_path = self.checkpoints / BEST
+        best_state = torch.load(best_path, weights_only=True) if best_path.is_file() else None
+        return records, (state["best_score"], state["best_epoch"]), best_state
 
     def _split(self, examples: Sequence[Any]) -> tuple[list[Any], list[Any]]:
         if not isinstance(self.validation, float | int):
@@ -317,6 +318,11 @@ class Trainer:
         partial = path.with_suffix(".partial")
         torch.save(state, partial)
         partial.replace(path)  # a crash mid-write never leaves a torn checkpoint
+
+
+def _validate(model: Learnable, validation: Sequence[Any]) -> dict[str, float]:
+    with model.networks.inference():
+        return model.evaluate(validation)
 
 
 def _progress(starts: range, description: str, enabled: bool) -> Any:

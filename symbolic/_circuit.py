@@ -16,7 +16,7 @@ the head probabilities themselves, one per variable.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -254,33 +254,26 @@ class Circuit:
         return _circuit_function().apply(probabilities, self)
 
 
+@cache
 def _circuit_function() -> Any:
-    """The autograd function of :meth:`Circuit.evaluate_torch`, defined on first use."""
-    global _CIRCUIT_FUNCTION
-    if _CIRCUIT_FUNCTION is None:
-        import torch
+    """The autograd function of :meth:`Circuit.evaluate_torch` (torch imported on first use)."""
+    import torch
 
-        class CircuitFunction(torch.autograd.Function):
-            @staticmethod
-            def forward(ctx: Any, p: torch.Tensor, circuit: Circuit) -> torch.Tensor:
-                array = p.detach().cpu().numpy().astype(np.float64)
-                ctx.circuit = circuit
-                ctx.array = array
-                values = np.asarray(circuit.evaluate(array) if array.ndim > 1 else
-                                    circuit.evaluate(array[None])[0])
-                return torch.as_tensor(values, dtype=p.dtype, device=p.device)
+    class CircuitFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, p: torch.Tensor, circuit: Circuit) -> torch.Tensor:
+            ctx.circuit = circuit
+            ctx.array = p.detach().cpu().numpy().astype(np.float64)
+            values = np.asarray(circuit.evaluate(ctx.array))
+            return torch.as_tensor(values, dtype=p.dtype, device=p.device)
 
-            @staticmethod
-            def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
-                adjoints = grad.detach().cpu().numpy().astype(np.float64)
-                gradient = ctx.circuit.gradient(ctx.array, adjoints)
-                return torch.as_tensor(gradient, dtype=grad.dtype, device=grad.device), None
+        @staticmethod
+        def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+            adjoints = grad.detach().cpu().numpy().astype(np.float64)
+            gradient = ctx.circuit.gradient(ctx.array, adjoints)
+            return torch.as_tensor(gradient, dtype=grad.dtype, device=grad.device), None
 
-        _CIRCUIT_FUNCTION = CircuitFunction
-    return _CIRCUIT_FUNCTION
-
-
-_CIRCUIT_FUNCTION: Any = None
+    return CircuitFunction
 
 
 def _deref(values: np.ndarray, refs: np.ndarray) -> Any:

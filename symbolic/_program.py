@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 import time
@@ -183,8 +184,7 @@ class CompiledQuery:
         if index.ndim != 2 or index.shape[1] != n:
             raise InputError(f"index must have shape (rows, {n}), not {index.shape}",
                              field="index")
-        own = torch.as_tensor(np.nan_to_num(self._defaults), dtype=torch.float64)
-        flat = torch.cat([values.to(torch.float64), own])
+        flat = torch.cat([values.to(torch.float64), self._own_tensor])
         positions = np.where(index >= 0, index, len(values) + np.arange(n))
         result = self.evaluate_torch(flat[torch.as_tensor(positions)])
         if answers is None:
@@ -192,6 +192,13 @@ class CompiledQuery:
         rows = torch.arange(len(answers))
         picked = result[rows, torch.as_tensor(np.maximum(answers, 0))]
         return torch.where(torch.as_tensor(answers >= 0), picked, torch.zeros_like(picked))
+
+    @functools.cached_property
+    def _own_tensor(self) -> torch.Tensor:
+        """The program's own probabilities (0 for a neural one), once: the learning path's."""
+        import torch
+
+        return torch.as_tensor(np.nan_to_num(self._defaults), dtype=torch.float64)
 
     def parameter_tensor(self, weights: Mapping[Any, float] | None = None,
                          dtype: Any = None) -> torch.Tensor:
