@@ -246,6 +246,22 @@ def deepproblog_probabilities(model: Any, queries: Sequence[Any]) -> list[float]
             for result, query in zip(results, queries, strict=True)]
 
 
+def result(data: Data, module: Any, epochs: list[dict[str, Any]], sum_accuracy: float,
+           compile_s: float, circuits: int, evaluate_s: float,
+           probabilities: list[float]) -> dict[str, Any]:
+    """What one system reports: its epochs' times, accuracies, compile and evaluation time."""
+    return {
+        "seconds_per_epoch": round(statistics.median(e["seconds"] for e in epochs), 4),
+        "epochs": epochs,
+        "sum_accuracy": round(sum_accuracy, 4),
+        "digit_accuracy": data.digit_accuracy(module),
+        "compile_s": compile_s,
+        "circuits": circuits,
+        "evaluate_s": evaluate_s,
+        "_probabilities": probabilities,
+    }
+
+
 def run_deepproblog(data: Data, module: Any, args: argparse.Namespace) -> dict[str, Any]:
     """Train with DeepProbLog; times per epoch, accuracies."""
     from deepproblog.dataset import DataLoader
@@ -276,16 +292,8 @@ def run_deepproblog(data: Data, module: Any, args: argparse.Namespace) -> dict[s
     with quiet():
         sum_accuracy = float(get_confusion_matrix(model, test, verbose=0).accuracy())
     evaluate_s = seconds_since(start)
-    return {
-        "seconds_per_epoch": round(statistics.median(e["seconds"] for e in epochs), 4),
-        "epochs": epochs,
-        "sum_accuracy": round(sum_accuracy, 4),
-        "digit_accuracy": data.digit_accuracy(module),
-        "compile_s": compile_s,
-        "circuits": len(grounded["compile_times"]),
-        "evaluate_s": evaluate_s,
-        "_probabilities": probabilities,
-    }
+    return result(data, module, epochs, sum_accuracy, compile_s,
+                  len(grounded["compile_times"]), evaluate_s, probabilities)
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,16 +322,8 @@ def run_nesy(data: Data, module: Any, args: argparse.Namespace) -> dict[str, Any
     start = time.perf_counter()
     sum_accuracy = model.accuracy(data.test)
     evaluate_s = seconds_since(start)
-    return {
-        "seconds_per_epoch": round(statistics.median(e["seconds"] for e in epochs), 4),
-        "epochs": epochs,
-        "sum_accuracy": round(sum_accuracy, 4),
-        "digit_accuracy": data.digit_accuracy(module),
-        "compile_s": compile_s,
-        "circuits": model.circuits,
-        "evaluate_s": evaluate_s,
-        "_probabilities": probabilities,
-    }
+    return result(data, module, epochs, sum_accuracy, compile_s, model.circuits, evaluate_s,
+                  probabilities)
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Node 0 is the constant true. Node ``i > 0`` tests binary variable ``var[i]``:
 its value is ``q[var] * value(high) + (1 - q[var]) * value(low)``. A reference
 ``r`` to a node is ``2 * index + negated``; a negated reference is worth
 ``1 - value``. Nodes are grouped by height, so evaluation is one vectorized
-step per height, on NumPy arrays or on torch tensors (batched, differentiable).
+step per height on NumPy arrays (batched), and the reverse pass (:meth:`Circuit.gradient`)
+one step per height back; on torch tensors the two are one autograd node.
 
 Binary variables encode choices: a choice with relevant heads ``1..m`` (head
 probabilities ``p_1..p_m``, at most 1 in sum) has ``m`` variables, head ``j``
