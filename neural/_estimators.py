@@ -141,15 +141,12 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         classes = np.unique(labels)
         if len(classes) < 2:
             raise InputError(f"needs at least two classes, got {classes.tolist()}", field="y")
+        self._start(batch, input_shape, classes)
         targets = torch.from_numpy(encode_labels(labels, classes))
-        self.classes_ = classes
-        self.input_shape_ = input_shape
-        self.n_features_in_ = math.prod(input_shape)
-        self.mean_, self.scale_ = self._fit_preprocessing(batch)
         inputs = torch.from_numpy(self._preprocess(batch))
         seed = int(self.random_state)
+        module = self.module_
         with torch_settings(self.n_threads, seed):
-            module = self._build(len(classes))
             optimizer = torch.optim.Adam(
                 module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
             )
@@ -165,7 +162,6 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
                     loss.backward()
                     optimizer.step()
             module.eval()
-        self.module_ = module
         return self
 
     def initialize(self, X: Any, classes: Any) -> Self:
@@ -179,10 +175,17 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         self._check_common()
         input_shape = self._fit_shape(X)
         batch = as_batch(X, input_shape)
-        classes = np.asarray(list(classes))
-        if len(classes) < 2 or len(np.unique(classes)) != len(classes):
-            raise InputError(f"needs at least two distinct classes, got {classes.tolist()}",
+        found = np.asarray(list(classes))
+        if len(found) < 2 or len(np.unique(found)) != len(found):
+            raise InputError(f"needs at least two distinct classes, got {found.tolist()}",
                              field="classes")
+        self._start(batch, input_shape, found)
+        return self
+
+    def _start(self, batch: np.ndarray, input_shape: tuple[int, ...],
+               classes: np.ndarray) -> None:
+        """What fit and initialize share: the learned shape, classes and preprocessing, and a
+        freshly initialised module (seeded by ``random_state``), in eval mode."""
         self.classes_ = classes
         self.input_shape_ = input_shape
         self.n_features_in_ = math.prod(input_shape)
@@ -191,7 +194,6 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
             module = self._build(len(classes))
         module.eval()
         self.module_ = module
-        return self
 
     def network(self) -> nn.Module:
         """This classifier as a torch module: raw samples ``(n, *input_shape)`` (or as
