@@ -116,9 +116,6 @@ class Networks:
     def __getitem__(self, name: str) -> nn.Module:
         return self._modules[name]
 
-    def items(self) -> Iterator[tuple[str, nn.Module]]:
-        return iter(self._modules.items())
-
     def parameters(self) -> list[nn.Parameter]:
         """Every trainable tensor of the networks, each once (modules may share layers)."""
         seen: set[int] = set()
